@@ -1,0 +1,110 @@
+# bridgelab: build, test, benchmark and run the lab.
+#   make          build the programs into bin/
+#   make demo     install what is missing, build, start the lab and the simulator
+#   make test     install what is missing, build (plain and sanitized), run every test
+#   make bench    run the benchmarks (figures for README.md)
+#   make lint     clang-format check and cppcheck
+#   make SANITIZE=1 ...   AddressSanitizer + UBSan build into build/asan/
+
+PKG_CONFIG ?= pkg-config
+MYSQL_PKG := libmariadb
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD := build/asan
+BIN := $(BUILD)/bin
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT := -O1
+else
+BUILD := build/release
+BIN := bin
+SANFLAGS :=
+OPT := -O2
+endif
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) $(CFLAGS) -MMD -MP -Icommon -Isim
+MYSQL_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MYSQL_PKG))
+MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+COMMON_LIB := $(BUILD)/libcommon.a
+SIM_LIB := $(BUILD)/libsim.a
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+PROGRAMS := $(BIN)/sim
+BENCH_PROGRAMS := $(BIN)/sim-ceiling
+
+# Keep the objects of the test programs between builds.
+.SECONDARY:
+
+.PHONY: all deps demo test unit bench lint format clean
+all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MYSQL_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS)
+
+$(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(SIM_LIB): $(SIM_LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BIN)/sim: $(BUILD)/sim/main.o $(SIM_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
+
+$(BIN)/sim-ceiling: $(BUILD)/bench/sim_ceiling.o $(SIM_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
+
+deps:
+	@deps/install
+
+# The sanitized build is made by a nested make so that both trees coexist.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@tests/run
+
+unit: all
+	@tests/run unit
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@./lab up
+	@./lab up sim
+	@./lab status
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bench/*.c tests/unit/*.[ch])
+lint:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim common sim bench tests/unit
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)
