@@ -1,0 +1,249 @@
+#!/bin/bash
+# docker-compose.yml and the files it uses, checked without a Docker engine:
+# the file validates, the resolved config has the lab's topology (mysql with
+# the binlog settings of DESIGN.md, two separate Kafka clusters, Azurite, the
+# sim built from sim/Dockerfile), and the MariaDB init script fills in the SQL
+# placeholders (run with `cat` as its client). Secrets are generated into a
+# temporary folder: the suite leaves nothing in the tree.
+# The eval'd checks below are single-quoted on purpose: they expand when run.
+# shellcheck disable=SC2016 source-path=SCRIPTDIR
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# What the tree looks like before, to show the suite leaves nothing behind.
+tree_state() { (cd "$root" && find docker-compose.yml docker sim/Dockerfile -print 2>/dev/null | sort); }
+before=$(tree_state)
+
+# --- secrets -----------------------------------------------------------------
+secrets=$tmp/secrets
+make_secrets() { "$root/docker/make-secrets.sh" "$@" >/dev/null; }
+check "docker/make-secrets.sh writes the secrets into a given folder" make_secrets "$secrets"
+for name in mysql_root_password mysql_sim_password mysql_cdc_password; do
+  check "secret $name is generated, not empty" test -s "$secrets/$name"
+done
+check_eq "secrets folder is private (700)" 700 "$(stat -c %a "$secrets" 2>/dev/null)"
+check_eq "secret files are readable by the containers' users (644)" 644 \
+  "$(stat -c %a "$secrets/mysql_sim_password" 2>/dev/null)"
+sim_password=$(cat "$secrets/mysql_sim_password" 2>/dev/null)
+"$root/docker/make-secrets.sh" "$secrets" >/dev/null 2>&1
+check_eq "make-secrets.sh keeps an existing secret" "$sim_password" "$(cat "$secrets/mysql_sim_password" 2>/dev/null)"
+
+# --- the compose file ----------------------------------------------------------
+if command -v docker-compose >/dev/null 2>&1; then
+  compose=(docker-compose)
+elif docker compose version >/dev/null 2>&1; then
+  compose=(docker compose)
+else
+  compose=()
+fi
+
+# compose ARGS...: compose on the repo's file, secrets from the temp folder,
+# DC left to its default.
+compose() {
+  (cd "$root" && env -u DC BRIDGELAB_SECRETS_DIR="$secrets" \
+    "${compose[@]}" -f "$root/docker-compose.yml" --project-directory "$root" "$@")
+}
+
+# q QUERY...: answers questions about the resolved config in $tmp/config.yml.
+cat >"$tmp/q.py" <<'PY'
+import shlex, sys, yaml
+
+cfg = yaml.safe_load(open(sys.argv[1]))
+services = cfg.get("services") or {}
+what, args = sys.argv[2], sys.argv[3:]
+
+def svc(name):
+    return services.get(name) or {}
+
+def env(name):
+    e = svc(name).get("environment") or {}
+    if isinstance(e, list):
+        e = dict(x.split("=", 1) if "=" in x else (x, "") for x in e)
+    return {k: "" if v is None else str(v) for k, v in e.items()}
+
+def ports(name):
+    # "host_ip:published:target" whatever the form (v1 strings, v2 mappings).
+    out = []
+    for p in svc(name).get("ports") or []:
+        if isinstance(p, dict):
+            out.append("%s:%s:%s" % (p.get("host_ip", ""), p.get("published", ""), p.get("target", "")))
+        else:
+            parts = str(p).split("/")[0].split(":")
+            parts = [""] * (3 - len(parts)) + parts
+            out.append(":".join(parts))
+    return out
+
+def command(name):
+    c = svc(name).get("command") or []
+    return shlex.split(c) if isinstance(c, str) else [str(x) for x in c]
+
+if what == "services":
+    print(" ".join(sorted(services)))
+elif what == "image":
+    print(svc(args[0]).get("image", ""))
+elif what == "command":
+    print("\n".join(command(args[0])))
+elif what == "env":
+    print(env(args[0]).get(args[1], ""))
+elif what == "ports":
+    print("\n".join(ports(args[0])))
+elif what == "healthcheck":
+    t = (svc(args[0]).get("healthcheck") or {}).get("test") or []
+    print(" ".join(t) if isinstance(t, list) else t)
+elif what == "build":
+    b = svc(args[0]).get("build") or {}
+    if isinstance(b, str):
+        b = {"context": b}
+    print("%s %s" % (b.get("context", ""), b.get("dockerfile", "Dockerfile")))
+elif what == "depends":
+    d = svc(args[0]).get("depends_on") or {}
+    if isinstance(d, list):
+        d = {k: {"condition": "service_started"} for k in d}
+    print((d.get(args[1]) or {}).get("condition", ""))
+elif what == "volumes":
+    for v in svc(args[0]).get("volumes") or []:
+        if isinstance(v, dict):
+            print("%s:%s" % (v.get("source", ""), v.get("target", "")))
+        else:
+            print(":".join(str(v).split(":")[:2]))
+elif what == "secrets":
+    for s in svc(args[0]).get("secrets") or []:
+        print(s["source"] if isinstance(s, dict) else s)
+elif what == "secret-file":
+    print(((cfg.get("secrets") or {}).get(args[0]) or {}).get("file", ""))
+PY
+q() { python3 "$tmp/q.py" "$tmp/config.yml" "$@"; }
+
+if [ ${#compose[@]} -eq 0 ]; then
+  not_ok "docker-compose not installed: run make deps"
+elif ! python3 -c 'import yaml' 2>/dev/null; then
+  not_ok "python3 yaml (python3-yaml, a docker-compose dependency) not installed: run make deps"
+else
+  diag "using: ${compose[*]} ($("${compose[@]}" version --short 2>/dev/null || true))"
+  check "docker-compose config -q accepts docker-compose.yml" compose config -q
+  compose config >"$tmp/config.yml" 2>"$tmp/config.err" || diag "$(cat "$tmp/config.err")"
+
+  check_eq "the five services" "azurite cloud mysql onprem sim" "$(q services)"
+
+  # mysql: MariaDB with the binlog of DESIGN.md, on 3307, initialised from sql/
+  check_eq "mysql image" "mariadb:10.11" "$(q image mysql)"
+  mysql_cmd=$(q command mysql)
+  for setting in --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL \
+    --binlog-row-metadata=FULL --server-id=1 --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_general_ci; do
+    check "mysql runs with $setting" grep -qxF -- "$setting" <<<"$mysql_cmd"
+  done
+  check "mysql publishes 127.0.0.1:3307 -> 3306" grep -qx '127.0.0.1:3307:3306' <<<"$(q ports mysql)"
+  check "mysql has a healthcheck" grep -q healthcheck.sh <<<"$(q healthcheck mysql)"
+  check_eq "mysql root password comes from a secret file" /run/secrets/mysql_root_password \
+    "$(q env mysql MARIADB_ROOT_PASSWORD_FILE)"
+  check_eq "mysql DC defaults to dc01" dc01 "$(q env mysql DC)"
+  check_eq "mysql gets the three secrets" \
+    "mysql_root_password mysql_sim_password mysql_cdc_password" "$(q secrets mysql | xargs)"
+  for name in mysql_root_password mysql_sim_password mysql_cdc_password; do
+    check_eq "secret $name is read from BRIDGELAB_SECRETS_DIR" "$secrets/$name" "$(q secret-file $name)"
+  done
+  check "mysql runs docker/mysql-init.sh from /docker-entrypoint-initdb.d" \
+    grep -qx "$root/docker/mysql-init.sh:/docker-entrypoint-initdb.d/[^/]*\.sh" <<<"$(q volumes mysql)"
+  check "mysql mounts sql/ outside /docker-entrypoint-initdb.d" \
+    grep -qx "$root/sql:/bridgelab/sql" <<<"$(q volumes mysql)"
+
+  # onprem and cloud: two single-node KRaft clusters
+  for k in onprem:19092 cloud:29092; do
+    s=${k%%:*} port=${k#*:}
+    check_eq "$s image" "apache/kafka:3.9.1" "$(q image "$s")"
+    check_eq "$s is a combined broker+controller" "broker,controller" "$(q env "$s" KAFKA_PROCESS_ROLES)"
+    check_eq "$s node id" 1 "$(q env "$s" KAFKA_NODE_ID)"
+    check "$s publishes 127.0.0.1:$port" grep -qx "127.0.0.1:$port:$port" <<<"$(q ports "$s")"
+    check "$s advertises 127.0.0.1:$port to the host" \
+      grep -q "://127.0.0.1:$port\(,\|$\)" <<<"$(q env "$s" KAFKA_ADVERTISED_LISTENERS)"
+    check "$s advertises $s:9092 to containers" \
+      grep -q "://$s:9092\(,\|$\)" <<<"$(q env "$s" KAFKA_ADVERTISED_LISTENERS)"
+    for prop in OFFSETS_TOPIC_REPLICATION_FACTOR TRANSACTION_STATE_LOG_REPLICATION_FACTOR \
+      TRANSACTION_STATE_LOG_MIN_ISR; do
+      check_eq "$s ${prop,,} is 1" 1 "$(q env "$s" "KAFKA_$prop")"
+    done
+    check_eq "$s group initial rebalance delay is 0" 0 "$(q env "$s" KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS)"
+    check "$s has a healthcheck" grep -q kafka-broker-api-versions <<<"$(q healthcheck "$s")"
+    check "$s has a cluster id" test -n "$(q env "$s" CLUSTER_ID)"
+  done
+  onprem_id=$(q env onprem CLUSTER_ID) cloud_id=$(q env cloud CLUSTER_ID)
+  check "onprem and cloud are separate clusters (cluster ids $onprem_id, $cloud_id)" \
+    test "$onprem_id" != "$cloud_id"
+
+  # azurite
+  check "azurite publishes 127.0.0.1:10000" grep -qx '127.0.0.1:10000:10000' <<<"$(q ports azurite)"
+  azurite_cmd=$(q command azurite)
+  check_eq "azurite runs the blob service" azurite-blob "${azurite_cmd%%$'\n'*}"
+
+  # sim
+  check_eq "sim builds from sim/Dockerfile in the repo" "$root sim/Dockerfile" "$(q build sim)"
+  check_eq "sim waits for mysql to be healthy" service_healthy "$(q depends sim mysql)"
+  check "sim reads /etc/bridgelab/sim.properties" \
+    grep -qx -- "-F /etc/bridgelab/sim.properties.*" <<<"$(q command sim | xargs)"
+  check "sim gets docker/sim.properties" \
+    grep -qx "$root/docker/sim.properties:/etc/bridgelab/sim.properties" <<<"$(q volumes sim)"
+  check_eq "sim gets its password secret" mysql_sim_password "$(q secrets sim)"
+fi
+
+# --- sim/Dockerfile and its config ----------------------------------------------
+dockerfile=$root/sim/Dockerfile
+check "sim/Dockerfile builds on debian:12" grep -qiE '^FROM debian:12( |$)' "$dockerfile"
+check "sim/Dockerfile runs on debian:12-slim" grep -qiE '^FROM debian:12-slim( |$)' "$dockerfile"
+check "sim/Dockerfile installs libmariadb-dev to build, libmariadb3 to run" \
+  eval 'grep -q "libmariadb-dev" "$dockerfile" && grep -q "libmariadb3" "$dockerfile"'
+check "sim/Dockerfile builds with make bin/sim" grep -qE '^RUN .*make bin/sim' "$dockerfile"
+check_eq "docker/sim.properties has exactly the sim's keys" \
+  "dc mysql.database mysql.host mysql.password.file mysql.port mysql.user" \
+  "$(sed -n 's/^\([^#=][^=]*\)=.*/\1/p' "$root/docker/sim.properties" | sort | xargs)"
+check_eq "sim's password file is its Docker secret" /run/secrets/mysql_sim_password \
+  "$(sed -n 's/^mysql.password.file=//p' "$root/docker/sim.properties")"
+
+# --- docker/mysql-init.sh with a fake client -------------------------------------
+init() {
+  env -u DC BRIDGELAB_SQL_DIR="$root/sql" BRIDGELAB_SECRETS="$secrets" \
+    BRIDGELAB_SQL_CLIENT=cat "$@" "$root/docker/mysql-init.sh"
+}
+init >"$tmp/init.sql" 2>"$tmp/init.err"
+check_eq "mysql-init.sh succeeds" 0 "$?"
+check "mysql-init.sh leaves no {{placeholder}}" eval '! grep -q "{{" "$tmp/init.sql"'
+check "mysql-init.sh creates dc01_out_of_stock_events by default" \
+  grep -q 'CREATE TABLE dc01_out_of_stock_events' "$tmp/init.sql"
+# line_of PATTERN: the first line of the rendered SQL that matches, or 0.
+line_of() { grep -n -m 1 -e "$1" "$tmp/init.sql" | cut -d: -f1 | grep . || echo 0; }
+schema_at=$(line_of '^CREATE DATABASE') seed_at=$(line_of '^INSERT INTO customers')
+users_at=$(line_of "^CREATE OR REPLACE USER 'sim'")
+check "mysql-init.sh loads schema ($schema_at), seed ($seed_at), users ($users_at) in that order" \
+  test 0 -lt "$schema_at" -a "$schema_at" -lt "$seed_at" -a "$seed_at" -lt "$users_at"
+check "mysql-init.sh puts the sim password from its secret" \
+  grep -qF "'sim'@'%' IDENTIFIED BY '$sim_password'" "$tmp/init.sql"
+check "mysql-init.sh puts the cdc password from its secret" \
+  grep -qF "IDENTIFIED BY '$(cat "$secrets/mysql_cdc_password")'" "$tmp/init.sql"
+check "mysql-init.sh lets sim and cdc in from other containers" \
+  eval 'grep -q "TO .sim.@.%.;" "$tmp/init.sql" && grep -q "TO .cdc.@.%.;" "$tmp/init.sql"'
+check "mysql-init.sh writes no password to its log" eval '! grep -qF "$sim_password" "$tmp/init.err"'
+
+init DC=dc07 >"$tmp/init7.sql" 2>/dev/null
+check "mysql-init.sh uses DC (dc07_out_of_stock_events)" grep -q 'CREATE TABLE dc07_out_of_stock_events' "$tmp/init7.sql"
+
+init "DC=dc01; DROP TABLE x" >"$tmp/bad.sql" 2>"$tmp/bad.err"
+check_eq "mysql-init.sh refuses a DC that is not a code" 1 "$?"
+check "  ... names the bad value and sends nothing" \
+  eval 'grep -q "not a data-centre code" "$tmp/bad.err" && ! test -s "$tmp/bad.sql"'
+
+mkdir "$tmp/nosecrets"
+env -u DC BRIDGELAB_SQL_DIR="$root/sql" BRIDGELAB_SECRETS="$tmp/nosecrets" BRIDGELAB_SQL_CLIENT=cat \
+  "$root/docker/mysql-init.sh" >"$tmp/nosec.sql" 2>"$tmp/nosec.err"
+check_eq "mysql-init.sh fails without its secrets" 1 "$?"
+check "  ... and says to run make-secrets.sh, sending nothing" \
+  eval 'grep -q "make-secrets.sh" "$tmp/nosec.err" && ! test -s "$tmp/nosec.sql"'
+
+check "docker/mysql-init.sh is executable (the image runs it in its own shell)" test -x "$root/docker/mysql-init.sh"
+
+check_eq "the suite leaves no file in the tree" "$before" "$(tree_state)"
+
+tap_finish
