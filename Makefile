@@ -90,6 +90,10 @@ demo: deps
 	@./lab up
 	@./lab up sim
 	@./lab status
+	@echo
+	@echo "The simulator writes orders to MySQL (run/sim.properties). Watch it: ./lab logs sim"
+	@echo "Query it: mariadb --defaults-file=run/mysql/sim.cnf orders"
+	@echo "Stop everything: ./lab down    Wipe the lab's data: ./lab reset"
 
 bench: deps
 	@$(MAKE) --no-print-directory all
