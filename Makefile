@@ -24,22 +24,28 @@ endif
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= $(OPT) -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) $(CFLAGS) -MMD -MP -Icommon -Isim
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) $(CFLAGS) -MMD -MP -Icommon -Isim -Ibridge
 MYSQL_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MYSQL_PKG))
 MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
+# The bridge also talks to Kafka and serves HTTP; the sim needs only MySQL.
+BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson
+BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
+BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
+BRIDGE_LIB_SRC := $(filter-out bridge/main.c,$(wildcard bridge/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 COMMON_LIB := $(BUILD)/libcommon.a
 SIM_LIB := $(BUILD)/libsim.a
+BRIDGE_LIB := $(BUILD)/libbridge.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-PROGRAMS := $(BIN)/sim
-BENCH_PROGRAMS := $(BIN)/sim-ceiling
+PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
+BENCH_PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)-ceiling
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -51,6 +57,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(MYSQL_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
+$(BUILD)/bridge/%.o: EXTRA_CFLAGS = $(BRIDGE_CFLAGS)
+
 $(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS)
 
 $(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -61,6 +69,14 @@ $(SIM_LIB): $(SIM_LIB_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+$(BRIDGE_LIB): $(BRIDGE_LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/bridge: $(BUILD)/bridge/main.o $(BRIDGE_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
 $(BIN)/sim: $(BUILD)/sim/main.o $(SIM_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
@@ -69,9 +85,9 @@ $(BIN)/sim-ceiling: $(BUILD)/bench/sim_ceiling.o $(SIM_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(COMMON_LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
 
 deps:
 	@deps/install
@@ -99,11 +115,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bench/*.c tests/unit/*.[ch])
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bench/*.c tests/unit/*.[ch] tests/integration/*.c)
 lint:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim common sim bench tests/unit
+	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim -Ibridge common sim bridge bench tests/unit
 
 format:
 	clang-format -i $(FORMAT_FILES)

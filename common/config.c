@@ -15,9 +15,17 @@ struct config_value {
     char *origin; /* NULL: not given */
 };
 
+/* A key given under a pattern key ("onprem.kafka.linger.ms"). */
+struct config_extra {
+    const struct config_key *pattern;
+    char *name, *value, *origin;
+};
+
 struct config {
     struct config_value *values;
     size_t count;
+    struct config_extra *extras;
+    size_t extra_count;
 };
 
 struct config *config_new(const struct config_key *const *schema) {
@@ -46,6 +54,12 @@ void config_free(struct config *cfg) {
         free(cfg->values[i].value);
         free(cfg->values[i].origin);
     }
+    for (size_t i = 0; i < cfg->extra_count; i++) {
+        free(cfg->extras[i].name);
+        free(cfg->extras[i].value);
+        free(cfg->extras[i].origin);
+    }
+    free(cfg->extras);
     free(cfg->values);
     free(cfg);
 }
@@ -121,8 +135,76 @@ static int check_value(const struct config_key *key, const char *text, char *why
     return 0;
 }
 
+static int is_pattern(const struct config_key *key) {
+    size_t n = strlen(key->name);
+    return n >= 2 && strcmp(key->name + n - 2, ".*") == 0;
+}
+
+/* The pattern key whose prefix (its name without the "*") starts key. */
+static const struct config_key *find_pattern(const struct config *cfg, const char *key) {
+    for (size_t i = 0; i < cfg->count; i++) {
+        const struct config_key *k = cfg->values[i].key;
+        if (!is_pattern(k))
+            continue;
+        size_t prefix = strlen(k->name) - 1;
+        if (strncmp(k->name, key, prefix) == 0 && key[prefix] && strcmp(key + prefix, "*") != 0)
+            return k;
+    }
+    return NULL;
+}
+
+static int set_extra(struct config *cfg, const struct config_key *pattern, const char *key, const char *value,
+                     const char *origin, char *err, size_t errlen) {
+    struct config_extra *e = NULL;
+    for (size_t i = 0; i < cfg->extra_count; i++)
+        if (strcmp(cfg->extras[i].name, key) == 0)
+            e = &cfg->extras[i];
+    if (!e) {
+        struct config_extra *grown = realloc(cfg->extras, (cfg->extra_count + 1) * sizeof *grown);
+        if (!grown) {
+            snprintf(err, errlen, "%s: out of memory", origin);
+            return -1;
+        }
+        cfg->extras = grown;
+        e = &cfg->extras[cfg->extra_count];
+        memset(e, 0, sizeof *e);
+        e->pattern = pattern;
+        e->name = strdup(key);
+        if (!e->name) {
+            snprintf(err, errlen, "%s: out of memory", origin);
+            return -1;
+        }
+        cfg->extra_count++;
+    }
+    char *value_copy = strdup(value), *origin_copy = strdup(origin);
+    if (!value_copy || !origin_copy) {
+        free(value_copy);
+        free(origin_copy);
+        snprintf(err, errlen, "%s: out of memory", origin);
+        return -1;
+    }
+    free(e->value);
+    free(e->origin);
+    e->value = value_copy;
+    e->origin = origin_copy;
+    return 0;
+}
+
+void config_each_under(const struct config *cfg, const char *pattern,
+                       void (*fn)(const char *name, const char *value, void *ctx), void *ctx) {
+    for (size_t i = 0; i < cfg->extra_count; i++)
+        if (strcmp(cfg->extras[i].pattern->name, pattern) == 0)
+            fn(cfg->extras[i].name + strlen(pattern) - 1, cfg->extras[i].value, ctx);
+}
+
 int config_set(struct config *cfg, const char *key, const char *value, const char *origin, char *err, size_t errlen) {
     struct config_value *v = find_value(cfg, key);
+    if (!v || is_pattern(v->key)) {
+        const struct config_key *pattern = find_pattern(cfg, key);
+        if (pattern)
+            return set_extra(cfg, pattern, key, value, origin, err, errlen);
+        v = NULL;
+    }
     if (!v) {
         snprintf(err, errlen, "%s: unknown key '%s': remove it or fix its name (--help lists the keys)", origin, key);
         return -1;

@@ -14,7 +14,7 @@
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_DOUBLE, CONFIG_BOOL };
 
 struct config_key {
-    const char *name;
+    const char *name; /* "a.b" names one key; "a.b.*" any key under "a.b." (passed through) */
     enum config_type type;
     const char *default_value; /* NULL: unset unless given */
     double min, max;           /* for CONFIG_INT and CONFIG_DOUBLE */
@@ -46,6 +46,12 @@ double config_get_double(const struct config *cfg, const char *key);
 int config_get_bool(const struct config *cfg, const char *key);
 /* Where the value came from: "file:line", an option name, or "default". */
 const char *config_origin(const struct config *cfg, const char *key);
+
+/* Calls fn(name, value, ctx) for every key given under a pattern key
+ * ("onprem.kafka.*"), in the order first given; name is the part after the
+ * pattern's prefix ("linger.ms"). */
+void config_each_under(const struct config *cfg, const char *pattern,
+                       void (*fn)(const char *name, const char *value, void *ctx), void *ctx);
 
 /* Calls fn for every key of the schema, in order (for --help). */
 void config_each_key(const struct config *cfg, void (*fn)(const struct config_key *key, void *ctx), void *ctx);

@@ -59,6 +59,39 @@ static const struct config_key extra_keys[] = {
 
 static const struct config_key *const schema[] = {main_keys, extra_keys, NULL};
 
+/* ---- pattern keys ("prefix.*": anything under the prefix passes through) -- */
+
+static const struct config_key pattern_keys[] = {
+    {"kafka.servers", CONFIG_STRING, "127.0.0.1:9092", 0, 0, "servers"},
+    {"kafka.prop.*", CONFIG_STRING, NULL, 0, 0, "any client property"},
+    {NULL, CONFIG_STRING, NULL, 0, 0, NULL},
+};
+
+static void collect(const char *name, const char *value, void *ctx) {
+    char *out = ctx;
+    size_t used = strlen(out);
+    snprintf(out + used, 256 - used, "%s=%s;", name, value);
+}
+
+static void test_pattern_keys_pass_through(void **state) {
+    (void)state;
+    static const struct config_key *const pattern_schema[] = {pattern_keys, NULL};
+    struct config *cfg = config_new(pattern_schema);
+    char err[256], seen[256] = "";
+    assert_int_equal(config_set(cfg, "kafka.prop.linger.ms", "5", "-X", err, sizeof err), 0);
+    assert_int_equal(config_set(cfg, "kafka.prop.acks", "all", "-X", err, sizeof err), 0);
+    assert_int_equal(config_set(cfg, "kafka.prop.linger.ms", "7", "--later", err, sizeof err), 0);
+    config_each_under(cfg, "kafka.prop.*", collect, seen);
+    assert_string_equal(seen, "linger.ms=7;acks=all;");
+    /* the prefix alone, a sibling and the pattern's own name are not keys */
+    assert_int_equal(config_set(cfg, "kafka.prop.", "x", "f:1", err, sizeof err), -1);
+    assert_contains(err, "unknown key 'kafka.prop.'");
+    assert_int_equal(config_set(cfg, "kafka.propx", "x", "f:2", err, sizeof err), -1);
+    assert_int_equal(config_set(cfg, "kafka.prop.*", "x", "f:3", err, sizeof err), -1);
+    assert_string_equal(config_get(cfg, "kafka.servers"), "127.0.0.1:9092");
+    config_free(cfg);
+}
+
 /* ---- temporary files ---------------------------------------------------- */
 
 static char tmpdir[64];
@@ -648,6 +681,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_getter_unknown_key_aborts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_key_order, setup, teardown),
         cmocka_unit_test(test_empty_schema),
+        cmocka_unit_test(test_pattern_keys_pass_through),
         cmocka_unit_test_setup_teardown(test_file_comments_blanks_whitespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_crlf_and_no_final_newline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_empty, setup, teardown),
