@@ -45,13 +45,13 @@ SIM_LIB := $(BUILD)/libsim.a
 BRIDGE_LIB := $(BUILD)/libbridge.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
-BENCH_PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)-ceiling
+BENCH_PROGRAMS := $(BIN)/sim-ceiling
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
 
 .PHONY: all deps demo test unit bench lint format clean
-all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS)
+all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,6 +89,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
 
+# common/kafka.c against a real broker, for tests/integration/kafka.sh.
+$(BUILD)/tests/kafka_check: $(BUILD)/tests/integration/kafka_check.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+# The binlog decoder's capture tool, built by tests/integration/binlog.sh.
+$(BUILD)/tests/binlog_capture: $(BUILD)/tests/integration/binlog_capture.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
+
 deps:
 	@deps/install
 
@@ -104,7 +114,7 @@ unit: all
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@./lab up
-	@./lab up sim
+	@./lab up sim cdc
 	@./lab status
 	@echo
 	@echo "The simulator writes orders to MySQL (run/sim.properties). Watch it: ./lab logs sim"

@@ -1,0 +1,1007 @@
+/* Kafka helpers for the exactly-once stages: see kafka.h.
+ *
+ * The transactional producer sorts every failed librdkafka call the way
+ * librdkafka's examples/transactions.c does: fatal (fenced, or neither
+ * retriable nor abortable) ends the producer; abortable aborts the
+ * transaction and tells the caller to replay from its last committed
+ * position; retriable is retried here. Delivery reports are served on the
+ * caller's thread (rd_kafka_poll, and the flush inside commit), so a record
+ * that failed fails its transaction. */
+#include "kafka.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "secret.h"
+#include "shutdown.h"
+
+const struct config_key kafka_keys[] = {
+    {"onprem.bootstrap.servers", CONFIG_STRING, "127.0.0.1:19092", 0, 0, "the onprem Kafka cluster (host:port,...)"},
+    {"onprem.kafka.*", CONFIG_STRING, NULL, 0, 0,
+     "any librdkafka property for the onprem cluster (onprem.kafka.linger.ms=20); secrets from "
+     "onprem.kafka.sasl.password.file"},
+    {"cloud.bootstrap.servers", CONFIG_STRING, "127.0.0.1:29092", 0, 0, "the cloud Kafka cluster (host:port,...)"},
+    {"cloud.kafka.*", CONFIG_STRING, NULL, 0, 0,
+     "any librdkafka property for the cloud cluster (cloud.kafka.security.protocol=SASL_SSL); secrets from "
+     "cloud.kafka.sasl.password.file"},
+    {0},
+};
+
+/* librdkafka properties that hold secrets: each may come from "<name>.file". */
+static const char *const secret_properties[] = {"sasl.password", "ssl.key.password", "ssl.keystore.password",
+                                                "sasl.oauthbearer.client.secret", NULL};
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Milliseconds left before deadline (< 0: none), at least 1 and at most cap. */
+static int slice_ms(long long deadline, int cap) {
+    if (deadline < 0)
+        return cap;
+    long long left = deadline - now_ms();
+    return left < 1 ? 1 : left > cap ? cap : (int)left;
+}
+
+static int expired(long long deadline) { return deadline >= 0 && now_ms() >= deadline; }
+
+/* The bootstrap servers of a handle, to name the cluster in messages. */
+static const char *servers_of(const rd_kafka_t *rk, char *buf, size_t len) {
+    size_t size = len;
+    if (rd_kafka_conf_get(rd_kafka_conf((rd_kafka_t *)rk), "bootstrap.servers", buf, &size) != RD_KAFKA_CONF_OK ||
+        !*buf)
+        snprintf(buf, len, "(no bootstrap.servers)");
+    return buf;
+}
+
+/* -------------------------------------------------------------- logging */
+
+/* librdkafka's own lines, at syslog levels: its errors are mostly transient
+ * (it retries), so they are warnings; what really fails comes back from the
+ * calls. */
+static void on_log(const rd_kafka_t *rk, int level, const char *facility, const char *line) {
+    enum log_level mapped = level <= 4 ? LOG_LEVEL_WARN : level == 5 ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
+    if (log_enabled(mapped))
+        log_write(mapped, "kafka %s %s: %s", rd_kafka_name(rk), facility, line);
+}
+
+static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
+    (void)opaque;
+    char servers[512];
+    servers_of(rk, servers, sizeof servers);
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+        log_error("Kafka at %s: fatal error %s: %s", servers, rd_kafka_err2name(orig), fatal);
+    } else if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        log_warn("Kafka unreachable at %s: %s: retrying", servers, reason);
+    } else if (code == RD_KAFKA_RESP_ERR__TRANSPORT) {
+        log_debug("Kafka at %s: %s: retrying", servers, reason); /* one per broker connection; the line above sums up */
+    } else {
+        log_warn("Kafka at %s: %s: %s", servers, rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+    }
+}
+
+/* --------------------------------------------------------- configuration */
+
+struct conf_build {
+    rd_kafka_conf_t *conf;
+    const char *cluster;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int is_secret_property(const char *name) {
+    for (size_t i = 0; secret_properties[i]; i++)
+        if (strcmp(name, secret_properties[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* "<name>.file" of a secret property: sets the property from the file. */
+static int set_secret_from_file(struct conf_build *b, const char *key, const char *property, const char *path) {
+    char secret[4096], why[512], errstr[256];
+    if (secret_read_file(path, secret, sizeof secret, why, sizeof why) != 0) {
+        snprintf(b->err, b->errlen, "%s.kafka.%s: %s", b->cluster, key, why);
+        return -1;
+    }
+    int rc = rd_kafka_conf_set(b->conf, property, secret, errstr, sizeof errstr) == RD_KAFKA_CONF_OK ? 0 : -1;
+    explicit_bzero(secret, sizeof secret);
+    if (rc != 0) /* errstr is not shown: it might quote the secret */
+        snprintf(b->err, b->errlen, "%s.kafka.%s: librdkafka refused the secret read from %s as %s", b->cluster, key,
+                 path, property);
+    return rc;
+}
+
+static void set_passed_through(const char *name, const char *value, void *ctx) {
+    struct conf_build *b = ctx;
+    if (b->failed)
+        return;
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, ".file") == 0) {
+        char property[256];
+        if (n - 5 < sizeof property) {
+            memcpy(property, name, n - 5);
+            property[n - 5] = '\0';
+            if (is_secret_property(property)) {
+                b->failed = set_secret_from_file(b, name, property, value) != 0;
+                return;
+            }
+        }
+    }
+    char errstr[256];
+    if (rd_kafka_conf_set(b->conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        if (is_secret_property(name))
+            snprintf(b->err, b->errlen, "%s.kafka.%s: librdkafka refused the value: check it", b->cluster, name);
+        else
+            snprintf(b->err, b->errlen,
+                     "%s.kafka.%s: %s: fix or remove the key (librdkafka's CONFIGURATION.md lists the properties)",
+                     b->cluster, name, errstr);
+        b->failed = 1;
+    }
+}
+
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, const char *cluster, char *err, size_t errlen) {
+    if (strcmp(cluster, "onprem") != 0 && strcmp(cluster, "cloud") != 0) {
+        snprintf(err, errlen, "internal error: unknown Kafka cluster '%s' (onprem or cloud)", cluster);
+        return NULL;
+    }
+    char key[64], pattern[64], errstr[256];
+    snprintf(key, sizeof key, "%s.bootstrap.servers", cluster);
+    snprintf(pattern, sizeof pattern, "%s.kafka.*", cluster);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *servers = config_get(cfg, key);
+    if (!servers || !*servers) {
+        snprintf(err, errlen, "%s: %s is empty: set it to the cluster's host:port", config_origin(cfg, key), key);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", servers, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        snprintf(err, errlen, "%s: %s: %s", config_origin(cfg, key), key, errstr);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    struct conf_build build = {conf, cluster, err, errlen, 0};
+    config_each_under(cfg, pattern, set_passed_through, &build);
+    if (build.failed) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    return conf;
+}
+
+/* A handle of the given type on a copy of conf. */
+static rd_kafka_t *new_handle(rd_kafka_type_t type, rd_kafka_conf_t *copy, const char *what, char *err, size_t errlen) {
+    char errstr[256];
+    rd_kafka_t *rk = rd_kafka_new(type, copy, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(copy);
+        snprintf(err, errlen, "%s: cannot create the Kafka client: %s: fix the Kafka properties", what, errstr);
+    }
+    return rk;
+}
+
+/* Sets properties on a copy of conf; on failure destroys the copy. */
+static int set_all(rd_kafka_conf_t *conf, const char *const *pairs, const char *what, char *err, size_t errlen) {
+    char errstr[256];
+    for (size_t i = 0; pairs[i]; i += 2) {
+        if (rd_kafka_conf_set(conf, pairs[i], pairs[i + 1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+            snprintf(err, errlen, "%s: cannot set %s=%s: %s", what, pairs[i], pairs[i + 1], errstr);
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, size_t errlen) {
+    rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), "waiting for Kafka", err, errlen);
+    if (!rk)
+        return -1;
+    char servers[512];
+    servers_of(rk, servers, sizeof servers);
+    long long started = now_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
+    int rc = -1;
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t code = rd_kafka_metadata(rk, 0, NULL, &md, slice_ms(deadline, 2000));
+        int brokers = md ? md->broker_cnt : 0;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (!code && brokers > 0) {
+            if (warned >= 0)
+                log_info("Kafka at %s answers", servers);
+            rc = 0;
+            break;
+        }
+        const char *why = code ? rd_kafka_err2str(code) : "no brokers in the metadata";
+        int giving_up = expired(deadline) || shutdown_requested();
+        if (warned < 0 || now_ms() - warned >= 10000) {
+            log_warn("Kafka unreachable at %s: %s: %s", servers, why, giving_up ? "giving up" : "retrying");
+            warned = now_ms();
+        }
+        if (giving_up) {
+            snprintf(err, errlen, "Kafka unreachable at %s for %lld s: %s: start it or fix bootstrap.servers", servers,
+                     (now_ms() - started) / 1000, why);
+            break;
+        }
+        sleep_ms(slice_ms(deadline, 200));
+    }
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+/* ---------------------------------------------------- transactional producer */
+
+struct kafka_producer {
+    rd_kafka_t *rk;
+    char *stage, *transactional_id;
+    char servers[256];
+    int ready;  /* init_transactions succeeded */
+    int in_txn; /* between begin and the end of commit or abort */
+    int fatal;  /* a fatal error was reported: nothing more works */
+    int txn_timeout_ms;
+    /* Written by the delivery-report callback, which runs on the caller's
+     * thread (inside rd_kafka_poll or flush). */
+    uint64_t delivered;
+    uint64_t failed;   /* in the current transaction */
+    char failure[512]; /* the first failure of the current transaction */
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
+    (void)rk;
+    struct kafka_producer *p = opaque;
+    if (!msg->err) {
+        p->delivered++;
+        return;
+    }
+    p->failed++;
+    /* Records purged by an abort, or because the transaction failed, are a
+     * consequence: the cause is another record's failure or the call's error. */
+    if (!p->failure[0] && msg->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && msg->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+        snprintf(p->failure, sizeof p->failure, "delivering a record to %s [%d] failed: %s",
+                 rd_kafka_topic_name(msg->rkt), (int)msg->partition, rd_kafka_err2str(msg->err));
+}
+
+/* Why the transaction failed, as far as the delivery reports tell. */
+static const char *delivery_failure(const struct kafka_producer *p) {
+    return p->failure[0] ? p->failure : "the transaction failed and its records were purged";
+}
+
+/* Sets name=value unless conf already holds another value than librdkafka's
+ * default (then the user chose it). */
+static int set_unless_chosen(rd_kafka_conf_t *conf, const rd_kafka_conf_t *defaults, const char *name,
+                             const char *value, char *err, size_t errlen) {
+    char current[256], builtin[256], errstr[256];
+    size_t n = sizeof current, m = sizeof builtin;
+    if (rd_kafka_conf_get(conf, name, current, &n) == RD_KAFKA_CONF_OK &&
+        rd_kafka_conf_get(defaults, name, builtin, &m) == RD_KAFKA_CONF_OK && strcmp(current, builtin) != 0)
+        return 0;
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        snprintf(err, errlen, "cannot set %s=%s: %s", name, value, errstr);
+        return -1;
+    }
+    return 0;
+}
+
+static int conf_int(const rd_kafka_conf_t *conf, const char *name, int fallback) {
+    char buf[64];
+    size_t n = sizeof buf;
+    if (rd_kafka_conf_get(conf, name, buf, &n) != RD_KAFKA_CONF_OK)
+        return fallback;
+    return atoi(buf);
+}
+
+/* The producer's conf: exactly-once settings forced, throughput ones unless chosen. */
+static int producer_conf(rd_kafka_conf_t *conf, const char *transactional_id, char *err, size_t errlen) {
+    char acks[32], errstr[256];
+    size_t n = sizeof acks;
+    if (rd_kafka_conf_get(conf, "acks", acks, &n) == RD_KAFKA_CONF_OK && strcmp(acks, "-1") != 0 &&
+        strcmp(acks, "all") != 0) {
+        snprintf(err, errlen, "the Kafka property acks=%s conflicts with exactly-once delivery (acks=all): remove it",
+                 acks);
+        return -1;
+    }
+    const char *forced[] = {"transactional.id", transactional_id, "enable.idempotence", "true", "acks", "all", NULL};
+    for (size_t i = 0; forced[i]; i += 2) {
+        if (rd_kafka_conf_set(conf, forced[i], forced[i + 1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+            snprintf(err, errlen, "cannot set %s=%s: %s", forced[i], forced[i + 1], errstr);
+            return -1;
+        }
+    }
+    /* linger: a transaction is flushed at commit anyway; 10 ms fills batches
+     * between commits. lz4 is cheap on CPU. murmur2_random is the Java
+     * client's partitioner. */
+    const char *tuned[] = {"linger.ms", "10", "compression.codec", "lz4", "partitioner", "murmur2_random", NULL};
+    rd_kafka_conf_t *defaults = rd_kafka_conf_new();
+    int rc = 0;
+    for (size_t i = 0; tuned[i] && rc == 0; i += 2)
+        rc = set_unless_chosen(conf, defaults, tuned[i], tuned[i + 1], err, errlen);
+    rd_kafka_conf_destroy(defaults);
+    return rc;
+}
+
+struct kafka_producer *kafka_producer_new(const rd_kafka_conf_t *conf, const char *stage, const char *transactional_id,
+                                          char *err, size_t errlen) {
+    struct kafka_producer *p = calloc(1, sizeof *p);
+    if (!p || !(p->stage = strdup(stage)) || !(p->transactional_id = strdup(transactional_id))) {
+        snprintf(err, errlen, "%s: out of memory", stage);
+        kafka_producer_free(p);
+        return NULL;
+    }
+    rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
+    char why[1024];
+    if (producer_conf(copy, transactional_id, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", stage, why);
+        rd_kafka_conf_destroy(copy);
+        kafka_producer_free(p);
+        return NULL;
+    }
+    p->txn_timeout_ms = conf_int(copy, "transaction.timeout.ms", 60000);
+    rd_kafka_conf_set_dr_msg_cb(copy, on_delivery);
+    rd_kafka_conf_set_opaque(copy, p);
+    if (!(p->rk = new_handle(RD_KAFKA_PRODUCER, copy, stage, err, errlen))) {
+        kafka_producer_free(p);
+        return NULL;
+    }
+    servers_of(p->rk, p->servers, sizeof p->servers);
+    return p;
+}
+
+rd_kafka_t *kafka_producer_handle(struct kafka_producer *p) { return p->rk; }
+
+uint64_t kafka_producer_delivered(const struct kafka_producer *p) { return p->delivered; }
+
+static int is_fencing(rd_kafka_resp_err_t code) {
+    return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+           code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+/* Reports a fatal error (destroys error, which may be NULL). */
+static enum kafka_txn fail_fatal(struct kafka_producer *p, const char *doing, rd_kafka_error_t *error, char *err,
+                                 size_t errlen) {
+    rd_kafka_resp_err_t code = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR__FATAL;
+    char reason[512], fatal[512];
+    snprintf(reason, sizeof reason, "%s", error ? rd_kafka_error_string(error) : "fatal error");
+    rd_kafka_resp_err_t first = rd_kafka_fatal_error(p->rk, fatal, sizeof fatal);
+    if (first) { /* the error that made the producer fatal says more than __FATAL */
+        code = first;
+        snprintf(reason, sizeof reason, "%s", fatal);
+    }
+    if (error)
+        rd_kafka_error_destroy(error);
+    p->fatal = 1;
+    p->in_txn = 0;
+    if (is_fencing(code))
+        snprintf(err, errlen,
+                 "another %s with transactional id %s is running (it fenced this one while %s): run only one; "
+                 "it goes on from the last committed position",
+                 p->stage, p->transactional_id, doing);
+    else
+        snprintf(err, errlen, "%s: %s on Kafka at %s failed: %s: %s: check the cluster and the Kafka properties",
+                 p->stage, doing, p->servers, rd_kafka_err2name(code), reason);
+    return KAFKA_TXN_FATAL;
+}
+
+/* A call on a producer that cannot take it: after a fatal error, or out of
+ * order (a bug in the caller). */
+static enum kafka_txn misuse(struct kafka_producer *p, const char *call, char *err, size_t errlen) {
+    if (p->fatal)
+        snprintf(err, errlen, "%s: %s after a fatal error: free the producer", p->stage, call);
+    else
+        snprintf(err, errlen, "internal error: %s: %s %s", p->stage, call,
+                 !p->ready   ? "before kafka_producer_init"
+                 : p->in_txn ? "inside an open transaction"
+                             : "outside a transaction (kafka_producer_begin first)");
+    return KAFKA_TXN_FATAL;
+}
+
+enum kafka_txn kafka_producer_init(struct kafka_producer *p, int timeout_ms, char *err, size_t errlen) {
+    if (p->fatal || p->ready) {
+        if (!p->fatal)
+            snprintf(err, errlen, "internal error: %s: kafka_producer_init called twice", p->stage);
+        return p->fatal ? misuse(p, "init", err, errlen) : KAFKA_TXN_FATAL;
+    }
+    long long started = now_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
+    for (;;) {
+        rd_kafka_error_t *error = rd_kafka_init_transactions(p->rk, slice_ms(deadline, 10000));
+        if (!error) {
+            p->ready = 1;
+            log_debug("%s: transactions ready on Kafka at %s (transactional id %s)", p->stage, p->servers,
+                      p->transactional_id);
+            return KAFKA_TXN_OK;
+        }
+        if (rd_kafka_error_is_fatal(error) || !rd_kafka_error_is_retriable(error))
+            return fail_fatal(p, "initialising transactions", error, err, errlen);
+        if (expired(deadline) || shutdown_requested()) {
+            snprintf(err, errlen,
+                     "%s: the transaction coordinator at %s did not answer in %lld s: %s: check that Kafka is up",
+                     p->stage, p->servers, (now_ms() - started) / 1000, rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            return KAFKA_TXN_TIMEOUT;
+        }
+        if (warned < 0 || now_ms() - warned >= 10000) {
+            log_warn("%s: waiting for the transaction coordinator at %s: %s: retrying", p->stage, p->servers,
+                     rd_kafka_error_string(error));
+            warned = now_ms();
+        }
+        rd_kafka_error_destroy(error);
+        sleep_ms(slice_ms(deadline, 200));
+    }
+}
+
+enum kafka_txn kafka_producer_begin(struct kafka_producer *p, char *err, size_t errlen) {
+    if (p->fatal || !p->ready || p->in_txn)
+        return misuse(p, "begin", err, errlen);
+    rd_kafka_poll(p->rk, 0); /* reports left from an aborted transaction */
+    p->failed = 0;
+    p->failure[0] = '\0';
+    rd_kafka_error_t *error = rd_kafka_begin_transaction(p->rk);
+    if (error)
+        return fail_fatal(p, "beginning a transaction", error, err, errlen);
+    p->in_txn = 1;
+    return KAFKA_TXN_OK;
+}
+
+static enum kafka_txn do_abort(struct kafka_producer *p, char *err, size_t errlen) {
+    for (int attempt = 1;; attempt++) {
+        rd_kafka_error_t *error = rd_kafka_abort_transaction(p->rk, -1);
+        if (!error) {
+            p->in_txn = 0;
+            return KAFKA_TXN_OK;
+        }
+        if (rd_kafka_error_is_fatal(error) || !rd_kafka_error_is_retriable(error) || attempt >= 5)
+            return fail_fatal(p, "aborting the transaction", error, err, errlen);
+        log_warn("%s: aborting the transaction on Kafka at %s: %s: retrying", p->stage, p->servers,
+                 rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        sleep_ms(200 * attempt);
+    }
+}
+
+/* Aborts the transaction because of reason; ABORTED, or FATAL if the abort failed. */
+static enum kafka_txn abort_because(struct kafka_producer *p, const char *reason, char *err, size_t errlen) {
+    char why[768];
+    snprintf(why, sizeof why, "%s", reason); /* reason may be p->failure, which the abort rewrites */
+    enum kafka_txn rc = do_abort(p, err, errlen);
+    if (rc != KAFKA_TXN_OK)
+        return rc;
+    snprintf(err, errlen, "%s: %s: the transaction was aborted; replay from the last committed position", p->stage,
+             why);
+    return KAFKA_TXN_ABORTED;
+}
+
+enum kafka_txn kafka_producer_abort(struct kafka_producer *p, char *err, size_t errlen) {
+    if (p->fatal || !p->in_txn)
+        return misuse(p, "abort", err, errlen);
+    return do_abort(p, err, errlen);
+}
+
+enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
+                                         int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
+                                         size_t value_len, const rd_kafka_headers_t *headers, char *err,
+                                         size_t errlen) {
+    if (p->fatal || !p->in_txn)
+        return misuse(p, "produce", err, errlen);
+    if (p->failed)
+        return abort_because(p, delivery_failure(p), err, errlen);
+    rd_kafka_headers_t *copy = headers ? rd_kafka_headers_copy(headers) : NULL;
+    rd_kafka_resp_err_t code;
+    for (;;) {
+        code = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                                 RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+                                 RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break;
+        rd_kafka_poll(p->rk, 100); /* delivery reports make room */
+        if (p->failed)
+            break;
+    }
+    if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_poll(p->rk, 0);
+        return KAFKA_TXN_OK;
+    }
+    if (copy) /* librdkafka owns the headers only once the record is accepted */
+        rd_kafka_headers_destroy(copy);
+    if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) /* left the loop on a failed delivery */
+        return abort_because(p, delivery_failure(p), err, errlen);
+    if (code == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_fatal_error(p->rk, NULL, 0))
+        return fail_fatal(p, "producing a record", NULL, err, errlen);
+    char reason[512];
+    snprintf(reason, sizeof reason, "producing a record to %s failed: %s", topic, rd_kafka_err2str(code));
+    return abort_because(p, reason, err, errlen);
+}
+
+enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topic, const void *key, size_t key_len,
+                                      const void *value, size_t value_len, const rd_kafka_headers_t *headers, char *err,
+                                      size_t errlen) {
+    return kafka_producer_produce_to(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, headers, err,
+                                     errlen);
+}
+
+enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t errlen) {
+    if (p->fatal || !p->in_txn)
+        return misuse(p, "commit", err, errlen);
+    rd_kafka_poll(p->rk, 0);
+    if (p->failed)
+        return abort_because(p, delivery_failure(p), err, errlen);
+    /* A retriable error (a timeout) means the commit goes on in the
+     * background: calling again resumes it. Past a few transaction timeouts
+     * the coordinator has long aborted it, so give up then. */
+    long long deadline = now_ms() + 3LL * p->txn_timeout_ms;
+    for (int attempt = 1;; attempt++) {
+        rd_kafka_error_t *error = rd_kafka_commit_transaction(p->rk, -1);
+        if (!error)
+            break;
+        if (rd_kafka_error_is_fatal(error))
+            return fail_fatal(p, "committing the transaction", error, err, errlen);
+        if (rd_kafka_error_txn_requires_abort(error)) {
+            char reason[768];
+            if (p->failure[0])
+                snprintf(reason, sizeof reason, "%s", p->failure);
+            else
+                snprintf(reason, sizeof reason, "committing failed: %s", rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            return abort_because(p, reason, err, errlen);
+        }
+        if (!rd_kafka_error_is_retriable(error))
+            return fail_fatal(p, "committing the transaction", error, err, errlen);
+        if (now_ms() >= deadline) {
+            char reason[768];
+            snprintf(reason, sizeof reason, "the commit did not complete in %d s: %s", 3 * p->txn_timeout_ms / 1000,
+                     rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            return abort_because(p, reason, err, errlen);
+        }
+        log_warn("%s: committing the transaction on Kafka at %s: %s: retrying", p->stage, p->servers,
+                 rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        sleep_ms(attempt < 10 ? 100 * attempt : 1000);
+    }
+    p->in_txn = 0;
+    rd_kafka_poll(p->rk, 0);
+    if (p->failed) { /* librdkafka never commits a transaction with a failed record; if it did, say so */
+        p->fatal = 1;
+        snprintf(err, errlen, "%s: a committed transaction lost a record (%s): stop and report this", p->stage,
+                 delivery_failure(p));
+        return KAFKA_TXN_FATAL;
+    }
+    return KAFKA_TXN_OK;
+}
+
+void kafka_producer_free(struct kafka_producer *p) {
+    if (!p)
+        return;
+    if (p->rk) {
+        if (p->in_txn && !p->fatal) {
+            /* Leave no open transaction to hold back read_committed consumers
+             * until it times out. Bounded: the handle goes anyway. */
+            rd_kafka_error_t *error = rd_kafka_abort_transaction(p->rk, 5000);
+            if (error) {
+                log_debug("%s: aborting on close: %s", p->stage, rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+            }
+        }
+        rd_kafka_destroy(p->rk);
+    }
+    free(p->stage);
+    free(p->transactional_id);
+    free(p);
+}
+
+/* ------------------------------------------------------------ reading back */
+
+struct partition_read {
+    int done;    /* reached the end (EOF) */
+    int seen;    /* the key has a record here */
+    int found;   /* and its last record is not a tombstone */
+    int64_t ts;  /* timestamp of that last record */
+    char *value; /* malloc'd, NUL-terminated */
+    size_t len;
+};
+
+/* Number of partitions of topic; 0 when it does not exist; -1 with err. */
+static int partition_count(rd_kafka_t *rk, const char *topic, long long deadline, char *err, size_t errlen) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (!rkt) {
+        snprintf(err, errlen, "topic '%s': %s", topic, rd_kafka_err2str(rd_kafka_last_error()));
+        return -1;
+    }
+    int count = -1;
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t code = rd_kafka_metadata(rk, 0, rkt, &md, slice_ms(deadline, 5000));
+        if (!code && md->topic_cnt == 1) {
+            code = md->topics[0].err;
+            if (code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                count = 0;
+            else if (!code)
+                count = md->topics[0].partition_cnt;
+        }
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (count >= 0)
+            break;
+        if (expired(deadline)) {
+            snprintf(err, errlen, "metadata of topic '%s': %s", topic, rd_kafka_err2str(code));
+            break;
+        }
+        sleep_ms(slice_ms(deadline, 100)); /* e.g. a leader being elected */
+    }
+    rd_kafka_topic_destroy(rkt);
+    return count;
+}
+
+static void keep_record(struct partition_read *part, const rd_kafka_message_t *m) {
+    free(part->value);
+    part->value = NULL;
+    part->found = 0;
+    part->seen = 1;
+    rd_kafka_timestamp_type_t type;
+    part->ts = rd_kafka_message_timestamp(m, &type);
+    if (!m->payload) /* a tombstone */
+        return;
+    part->value = malloc(m->len + 1);
+    if (!part->value)
+        return; /* reported by the caller as out of memory */
+    memcpy(part->value, m->payload, m->len);
+    part->value[m->len] = '\0';
+    part->len = m->len;
+    part->found = 1;
+}
+
+/* Reads the assigned partitions to their end; -1 with err. */
+static int read_to_end(rd_kafka_t *rk, const char *topic, const char *key, struct partition_read *parts, int count,
+                       long long deadline, char *err, size_t errlen) {
+    size_t key_len = strlen(key);
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < count; i++)
+            pending += !parts[i].done;
+        if (!pending)
+            return 0;
+        if (expired(deadline)) {
+            snprintf(err, errlen, "timed out before the end of %d partition(s) of '%s'", pending, topic);
+            return -1;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, slice_ms(deadline, 100));
+        if (!m)
+            continue;
+        int32_t part = m->partition;
+        int ours = part >= 0 && part < count;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (ours)
+                parts[part].done = 1;
+        } else if (m->err) {
+            rd_kafka_resp_err_t code = m->err;
+            rd_kafka_message_destroy(m);
+            if (code == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+                code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+                snprintf(err, errlen, "reading '%s': %s", topic, rd_kafka_err2str(code));
+                return -1;
+            }
+            log_debug("reading %s: %s: retrying", topic, rd_kafka_err2str(code));
+            continue;
+        } else if (ours && m->key_len == key_len && (key_len == 0 || memcmp(m->key, key, key_len) == 0)) {
+            keep_record(&parts[part], m);
+            if (m->payload && !parts[part].value) {
+                rd_kafka_message_destroy(m);
+                snprintf(err, errlen, "reading '%s': out of memory", topic);
+                return -1;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+}
+
+int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *key, char **value, size_t *value_len,
+                    int timeout_ms, char *err, size_t errlen) {
+    *value = NULL;
+    if (value_len)
+        *value_len = 0;
+    /* librdkafka wants a group.id to assign partitions; nothing is committed to it. */
+    static const char *const consumer_props[] = {"group.id", "bridgelab.read-last", "isolation.level", "read_committed",
+                                                 "enable.partition.eof", "true", "enable.auto.commit", "false",
+                                                 "enable.auto.offset.store", "false", "auto.offset.reset", "earliest",
+                                                 /* the end of a partition shows as an empty
+                                                  * fetch: do not let the broker hold it */
+                                                 "fetch.wait.max.ms", "10", NULL};
+    char what[512], why[512], servers[256];
+    snprintf(what, sizeof what, "reading the last '%s' of topic %s", key, topic);
+    rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
+    if (set_all(copy, consumer_props, what, err, errlen) != 0)
+        return -1;
+    rd_kafka_t *rk = new_handle(RD_KAFKA_CONSUMER, copy, what, err, errlen);
+    if (!rk)
+        return -1;
+    servers_of(rk, servers, sizeof servers);
+    long long deadline = now_ms() + (timeout_ms < 0 ? 30000 : timeout_ms);
+    int rc = -1;
+    struct partition_read *parts = NULL;
+    rd_kafka_topic_partition_list_t *assignment = NULL;
+    int count = partition_count(rk, topic, deadline, why, sizeof why);
+    if (count < 0)
+        goto fail;
+    if (count == 0) {
+        rc = KAFKA_NOT_FOUND;
+        goto done;
+    }
+    parts = calloc((size_t)count, sizeof *parts);
+    assignment = rd_kafka_topic_partition_list_new(count);
+    if (!parts || !assignment) {
+        snprintf(why, sizeof why, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < count; i++) {
+        int64_t low, high;
+        rd_kafka_resp_err_t code =
+            rd_kafka_query_watermark_offsets(rk, topic, i, &low, &high, slice_ms(deadline, 10000));
+        if (code) {
+            snprintf(why, sizeof why, "offsets of partition %d: %s", i, rd_kafka_err2str(code));
+            goto fail;
+        }
+        log_debug("reading %s [%d] from offset %lld to %lld", topic, i, (long long)low, (long long)high);
+        if (high <= low) { /* empty: nothing to read */
+            parts[i].done = 1;
+            continue;
+        }
+        rd_kafka_topic_partition_list_add(assignment, topic, i)->offset = low;
+    }
+    if (assignment->cnt > 0) {
+        rd_kafka_resp_err_t code = rd_kafka_assign(rk, assignment);
+        if (code) {
+            snprintf(why, sizeof why, "assigning the partitions: %s", rd_kafka_err2str(code));
+            goto fail;
+        }
+        if (read_to_end(rk, topic, key, parts, count, deadline, why, sizeof why) != 0)
+            goto fail;
+    }
+    /* The key lives in one partition; if several hold it (the partitioner
+     * changed), the latest record wins. */
+    int best = -1;
+    for (int i = 0; i < count; i++)
+        if (parts[i].seen && (best < 0 || parts[i].ts > parts[best].ts))
+            best = i;
+    if (best >= 0 && parts[best].found) {
+        *value = parts[best].value;
+        if (value_len)
+            *value_len = parts[best].len;
+        parts[best].value = NULL;
+        rc = 0;
+    } else {
+        rc = KAFKA_NOT_FOUND;
+    }
+    goto done;
+fail:
+    snprintf(err, errlen, "%s on Kafka at %s: %s: check the cluster", what, servers, why);
+done:
+    if (assignment)
+        rd_kafka_topic_partition_list_destroy(assignment);
+    if (parts) {
+        for (int i = 0; i < count; i++)
+            free(parts[i].value);
+        free(parts);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ topics */
+
+/* Runs one admin request whose result arrives on q; returns the event or NULL with why. */
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, int timeout_ms, char *why, size_t whylen) {
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+    if (!ev) {
+        snprintf(why, whylen, "no answer in %d ms", timeout_ms);
+        return NULL;
+    }
+    if (rd_kafka_event_error(ev)) {
+        snprintf(why, whylen, "%s", rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, int timeout_ms) {
+    char errstr[256];
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, op);
+    rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, errstr, sizeof errstr);
+    if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, errstr, sizeof errstr);
+    return opts;
+}
+
+/* DescribeConfigs of one topic: the event holding the result, or NULL with why. */
+static rd_kafka_event_t *describe_topic(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                                        const rd_kafka_ConfigResource_t **resource, char *why, size_t whylen) {
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DescribeConfigs(rk, &res, 1, opts, q);
+    rd_kafka_event_t *ev = admin_wait(q, timeout_ms, why, whylen);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_ConfigResource_destroy(res);
+    if (!ev)
+        return NULL;
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t **results =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+    if (n != 1 || rd_kafka_ConfigResource_error(results[0])) {
+        snprintf(why, whylen, "%s",
+                 n == 1 ? rd_kafka_ConfigResource_error_string(results[0]) : "no result for the topic");
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    *resource = results[0];
+    return ev;
+}
+
+static const char *config_entry(const rd_kafka_ConfigResource_t *resource, const char *name) {
+    size_t n = 0;
+    const rd_kafka_ConfigEntry_t **entries = rd_kafka_ConfigResource_configs(resource, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rd_kafka_ConfigEntry_name(entries[i]), name) == 0) {
+            const char *value = rd_kafka_ConfigEntry_value(entries[i]);
+            return value ? value : "";
+        }
+    return NULL;
+}
+
+/* A topic just created: waits until the metadata shows every partition with
+ * a leader, so that producing to it right away does not race its creation. */
+static int wait_for_leaders(rd_kafka_t *rk, const char *topic, int partitions, int timeout_ms, char *why,
+                            size_t whylen) {
+    long long deadline = now_ms() + timeout_ms;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int rc = -1;
+    while (rkt && rc != 0) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t code = rd_kafka_metadata(rk, 0, rkt, &md, slice_ms(deadline, 2000));
+        if (!code && md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt >= partitions) {
+            rc = 0;
+            for (int i = 0; i < md->topics[0].partition_cnt; i++)
+                if (md->topics[0].partitions[i].err || md->topics[0].partitions[i].leader < 0)
+                    rc = -1;
+        } else if (!code && md->topic_cnt == 1) {
+            code = md->topics[0].err;
+        }
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (rc != 0 && expired(deadline)) {
+            snprintf(why, whylen, "created, but its partitions have no leader yet (%s)",
+                     code ? rd_kafka_err2str(code) : "no leader");
+            break;
+        }
+        if (rc != 0)
+            sleep_ms(slice_ms(deadline, 50));
+    }
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
+/* The topic existed: says what differs from what was asked. */
+static void check_existing(rd_kafka_t *rk, const char *topic, int partitions, const char *const *configs,
+                           int timeout_ms) {
+    char why[512];
+    int count = partition_count(rk, topic, now_ms() + timeout_ms, why, sizeof why);
+    if (count > 0 && count != partitions)
+        log_warn("topic %s exists with %d partitions, not %d as asked: left as it is", topic, count, partitions);
+    if (!configs || !configs[0])
+        return;
+    const rd_kafka_ConfigResource_t *resource;
+    rd_kafka_event_t *ev = describe_topic(rk, topic, timeout_ms, &resource, why, sizeof why);
+    if (!ev) {
+        log_warn("topic %s exists; its configs could not be checked: %s", topic, why);
+        return;
+    }
+    for (size_t i = 0; configs[i] && configs[i + 1]; i += 2) {
+        const char *actual = config_entry(resource, configs[i]);
+        if (actual && strcmp(actual, configs[i + 1]) != 0)
+            log_warn("topic %s exists with %s=%s, not %s as asked: change it with kafka-configs.sh --alter", topic,
+                     configs[i], actual, configs[i + 1]);
+    }
+    rd_kafka_event_destroy(ev);
+}
+
+int kafka_ensure_topic(const rd_kafka_conf_t *conf, const char *topic, int partitions, int replication_factor,
+                       const char *const *configs, int timeout_ms, char *err, size_t errlen) {
+    char what[320], why[512], servers[256];
+    snprintf(what, sizeof what, "creating topic %s", topic);
+    rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), what, err, errlen);
+    if (!rk)
+        return -1;
+    servers_of(rk, servers, sizeof servers);
+    int rc = -1;
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, replication_factor, why, sizeof why);
+    for (size_t i = 0; nt && configs && configs[i]; i += 2) {
+        rd_kafka_resp_err_t code = configs[i + 1] ? rd_kafka_NewTopic_set_config(nt, configs[i], configs[i + 1])
+                                                  : RD_KAFKA_RESP_ERR__INVALID_ARG;
+        if (code) {
+            snprintf(why, sizeof why, "config %s: %s", configs[i], rd_kafka_err2str(code));
+            rd_kafka_NewTopic_destroy(nt);
+            nt = NULL;
+        }
+    }
+    if (!nt) {
+        snprintf(err, errlen, "%s: %s", what, why);
+        rd_kafka_destroy(rk);
+        return -1;
+    }
+    rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+    rd_kafka_event_t *ev = admin_wait(q, timeout_ms, why, sizeof why);
+    if (ev) {
+        size_t n = 0;
+        const rd_kafka_topic_result_t **results =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+        rd_kafka_resp_err_t code = n == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
+        if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rc = wait_for_leaders(rk, topic, partitions, timeout_ms, why, sizeof why);
+            if (rc == 0)
+                log_info("created topic %s (%d partitions, replication factor %d) on Kafka at %s", topic, partitions,
+                         replication_factor, servers);
+        } else if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            rc = 0;
+        } else {
+            const char *text = n == 1 ? rd_kafka_topic_result_error_string(results[0]) : NULL;
+            snprintf(why, sizeof why, "%s: %s", rd_kafka_err2name(code), text ? text : rd_kafka_err2str(code));
+        }
+        rd_kafka_event_destroy(ev);
+        if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            check_existing(rk, topic, partitions, configs, timeout_ms);
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "%s on Kafka at %s: %s: check the cluster and the topic's settings", what, servers, why);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int kafka_topic_config(const rd_kafka_conf_t *conf, const char *topic, const char *name, char *value, size_t value_len,
+                       int timeout_ms, char *err, size_t errlen) {
+    char what[320], why[512], servers[256];
+    snprintf(what, sizeof what, "reading config %s of topic %s", name, topic);
+    rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), what, err, errlen);
+    if (!rk)
+        return -1;
+    servers_of(rk, servers, sizeof servers);
+    int rc = -1;
+    const rd_kafka_ConfigResource_t *resource;
+    rd_kafka_event_t *ev = describe_topic(rk, topic, timeout_ms, &resource, why, sizeof why);
+    if (ev) {
+        const char *found = config_entry(resource, name);
+        if (found) {
+            snprintf(value, value_len, "%s", found);
+            rc = 0;
+        } else {
+            snprintf(why, sizeof why, "no such config");
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    if (rc != 0)
+        snprintf(err, errlen, "%s on Kafka at %s: %s", what, servers, why);
+    rd_kafka_destroy(rk);
+    return rc;
+}

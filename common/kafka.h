@@ -1,0 +1,130 @@
+/* Kafka helpers for the exactly-once stages (cdc, replicate), on librdkafka.
+ *
+ * - Configuration: a librdkafka conf for the "onprem" or "cloud" cluster from
+ *   the properties (`<cluster>.bootstrap.servers`, any `<cluster>.kafka.<prop>`
+ *   passed through, secrets from `<cluster>.kafka.<secret>.file`), logging
+ *   through common/log.
+ * - A transactional producer whose calls answer one of four outcomes, the
+ *   distinction librdkafka's examples/transactions.c makes: done, aborted
+ *   (the caller replays from its last committed position), fatal (fenced or
+ *   misconfigured: the producer is done for), or timed out (init only).
+ * - Reading a committed position back (the last value of one key, as a
+ *   read_committed consumer sees it), creating topics, and waiting for a
+ *   cluster to answer.
+ *
+ * Functions that take a `const rd_kafka_conf_t *` copy it: one conf per
+ * cluster serves every call. Errors are one line in err, naming what failed
+ * and what to do. */
+#ifndef BRIDGELAB_KAFKA_H
+#define BRIDGELAB_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+
+/* onprem.bootstrap.servers, onprem.kafka.*, cloud.bootstrap.servers, cloud.kafka.* */
+extern const struct config_key kafka_keys[];
+
+/* A conf for cluster "onprem" or "cloud": bootstrap.servers, then every
+ * `<cluster>.kafka.<prop>` in the order given; `<cluster>.kafka.sasl.password.file`
+ * (and the same for ssl.key.password, ssl.keystore.password,
+ * sasl.oauthbearer.client.secret) reads the secret from that file. Logs and
+ * client errors go to common/log. Returns NULL with err set on a bad value;
+ * free with rd_kafka_conf_destroy(). */
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, const char *cluster, char *err, size_t errlen);
+
+/* Blocks until the cluster answers a metadata request, logging "Kafka
+ * unreachable at X: ...: retrying" while it does not. timeout_ms < 0 waits
+ * until shutdown is requested (common/shutdown). Returns 0, or -1 with err. */
+int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, size_t errlen);
+
+/* ---------------------------------------------------- transactional producer */
+
+enum kafka_txn {
+    KAFKA_TXN_OK = 0,
+    KAFKA_TXN_ABORTED, /* the transaction was aborted: begin again and replay from the last committed position */
+    KAFKA_TXN_FATAL,   /* the producer cannot go on (fenced, misconfigured): free it; err says why */
+    KAFKA_TXN_TIMEOUT, /* kafka_producer_init only: the coordinator did not answer in time; call again */
+};
+
+struct kafka_producer;
+
+/* An exactly-once producer: transactional.id, enable.idempotence=true and
+ * acks=all are set; unless the conf sets them otherwise, linger.ms=10, lz4
+ * compression and the murmur2_random partitioner (keys land where Java
+ * clients put them). stage names the program in errors ("cdc"). Returns NULL
+ * with err set. */
+struct kafka_producer *kafka_producer_new(const rd_kafka_conf_t *conf, const char *stage, const char *transactional_id,
+                                          char *err, size_t errlen);
+/* Frees the producer; a transaction still open is aborted first. */
+void kafka_producer_free(struct kafka_producer *p);
+/* The librdkafka handle (for metadata or statistics; do not produce on it). */
+rd_kafka_t *kafka_producer_handle(struct kafka_producer *p);
+
+/* Fences any earlier producer with the same transactional.id and completes
+ * its transaction. Retries while the coordinator is not ready, for up to
+ * timeout_ms (< 0: until shutdown is requested). OK, TIMEOUT or FATAL
+ * ("another cdc with transactional id X is running"). */
+enum kafka_txn kafka_producer_init(struct kafka_producer *p, int timeout_ms, char *err, size_t errlen);
+/* OK or FATAL. */
+enum kafka_txn kafka_producer_begin(struct kafka_producer *p, char *err, size_t errlen);
+
+/* Adds one record to the transaction. The data are copied; value NULL is a
+ * tombstone; headers (may be NULL) are copied and stay the caller's. Waits
+ * while the local queue is full. OK; ABORTED when the transaction failed
+ * (a delivery failed, or librdkafka refused the record), in which case it has
+ * already been aborted; FATAL. */
+enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topic, const void *key, size_t key_len,
+                                      const void *value, size_t value_len, const rd_kafka_headers_t *headers, char *err,
+                                      size_t errlen);
+/* The same to one partition (RD_KAFKA_PARTITION_UA: by key) with a timestamp
+ * (0: now), for copying records as they are. */
+enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
+                                         int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
+                                         size_t value_len, const rd_kafka_headers_t *headers, char *err, size_t errlen);
+
+/* Delivers every record and commits. Retriable errors are retried; OK when
+ * the records and the position written with them are committed; ABORTED when
+ * the transaction failed and was aborted (nothing of it is visible to
+ * read_committed consumers); FATAL. */
+enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t errlen);
+/* Aborts the transaction (nothing of it becomes visible). OK or FATAL. */
+enum kafka_txn kafka_producer_abort(struct kafka_producer *p, char *err, size_t errlen);
+
+/* Records delivered to the cluster so far (committed or not); for metrics. */
+uint64_t kafka_producer_delivered(const struct kafka_producer *p);
+
+/* ------------------------------------------------------------ reading back */
+
+#define KAFKA_NOT_FOUND 1
+
+/* The last value of key in topic as a read_committed consumer sees it now:
+ * every partition is read from its start to its last stable offset. A stage
+ * reads its position after kafka_producer_init, which ends a transaction a
+ * crashed predecessor left open (that would hold the last stable offset
+ * back until it timed out). timeout_ms < 0: 30 s. Returns
+ * 0 with a malloc'd, NUL-terminated copy in *value (its length in *value_len
+ * if not NULL; free it); KAFKA_NOT_FOUND when the topic, or the key, is
+ * missing or its last record is a tombstone; -1 with err on a failure or when
+ * timeout_ms passes. */
+int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *key, char **value, size_t *value_len,
+                    int timeout_ms, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ topics */
+
+/* Creates the topic unless it exists (that is success too). configs is NULL
+ * or "name", "value", ..., NULL (e.g. "cleanup.policy", "compact"). When the
+ * topic exists with other partitions or configs than asked, that is logged
+ * as a warning, not changed. Returns 0, or -1 with err. */
+int kafka_ensure_topic(const rd_kafka_conf_t *conf, const char *topic, int partitions, int replication_factor,
+                       const char *const *configs, int timeout_ms, char *err, size_t errlen);
+
+/* The value of one config of a topic as the cluster reports it (DescribeConfigs).
+ * Returns 0 with it in value, or -1 with err. */
+int kafka_topic_config(const rd_kafka_conf_t *conf, const char *topic, const char *name, char *value, size_t value_len,
+                       int timeout_ms, char *err, size_t errlen);
+
+#endif
