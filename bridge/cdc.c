@@ -1,0 +1,732 @@
+/* The CDC engine, binlog to Kafka exactly once: see cdc.h. */
+#include "cdc.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "binlog_client.h"
+#include "binlog_rows.h"
+#include "event_json.h"
+#include "gtid.h"
+#include "json_writer.h"
+#include "kafka.h"
+#include "log.h"
+#include "shutdown.h"
+#include "snapshot.h"
+
+#define GTID_FLAG_STANDALONE 1 /* a GTID event's flag: no XID or COMMIT follows (DDL) */
+#define POSITION_EVERY_MS 1000 /* an idle stream still moves its position this often */
+#define BACKOFF_MAX_MS 5000
+
+enum step { STEP_OK, STEP_REPLAY, STEP_FATAL };
+
+struct cdc {
+    const struct cdc_settings *s;
+    rd_kafka_conf_t *kafka_conf;
+    struct binlog_client *binlog;
+    struct binlog_rows *rows;
+    struct kafka_producer *producer;
+    struct json_writer *key, *value;
+    char transactional_id[256];
+
+    char committed[1024]; /* the position in Kafka */
+    char pending[1024];   /* where the open Kafka transaction's last whole MySQL transaction ends */
+    int kafka_open;       /* a Kafka transaction is open */
+    int producer_broken;  /* the producer hit a fatal error other than fencing */
+    long long batch_events, batch_transactions;
+    long long batch_started_ms, last_commit_ms;
+    int64_t batch_last_event_ms;
+
+    int in_transaction; /* between a GTID event and its end */
+    int standalone;
+    uint32_t gtid_domain, gtid_server;
+    uint64_t gtid_sequence;
+    char gtid_text[64];
+    int at_head;              /* a heartbeat came: nothing more to read for now */
+    int64_t seen_event_ms;    /* binlog time of the last event read */
+    uint64_t seen_pos;        /* its end position in the current file */
+    long long lag_checked_ms; /* when the head was last asked for */
+
+    pthread_mutex_t lock;
+    struct cdc_metrics metrics;
+};
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_state(struct cdc *c, const char *state) {
+    pthread_mutex_lock(&c->lock);
+    snprintf(c->metrics.state, sizeof c->metrics.state, "%s", state);
+    c->metrics.streaming = strcmp(state, "streaming") == 0;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void cdc_metrics_read(struct cdc *c, struct cdc_metrics *out) {
+    pthread_mutex_lock(&c->lock);
+    *out = c->metrics;
+    pthread_mutex_unlock(&c->lock);
+}
+
+struct cdc *cdc_new(const struct cdc_settings *settings, const char *password, const rd_kafka_conf_t *kafka_conf,
+                    char *err, size_t errlen) {
+    struct cdc *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->s = settings;
+    pthread_mutex_init(&c->lock, NULL);
+    snprintf(c->transactional_id, sizeof c->transactional_id, "bridgelab-cdc-%s", settings->name);
+    struct binlog_source source = {settings->host,     settings->port,      settings->user,        password,
+                                   settings->database, settings->server_id, settings->batch_max_ms};
+    c->kafka_conf = rd_kafka_conf_dup(kafka_conf);
+    c->binlog = binlog_client_new(&source);
+    c->rows = binlog_rows_new();
+    if (c->rows) /* binlog_client_event_bytes strips the checksum */
+        binlog_rows_set_checksum(c->rows, BINLOG_CHECKSUM_NONE);
+    c->key = json_writer_new(256);
+    c->value = json_writer_new(4096);
+    if (c->kafka_conf)
+        c->producer = kafka_producer_new(c->kafka_conf, "cdc", c->transactional_id, err, errlen);
+    else
+        snprintf(err, errlen, "out of memory");
+    if (!c->kafka_conf || !c->binlog || !c->rows || !c->key || !c->value || !c->producer) {
+        if (c->kafka_conf && c->producer == NULL && !err[0])
+            snprintf(err, errlen, "out of memory");
+        cdc_free(c);
+        return NULL;
+    }
+    set_state(c, "starting");
+    return c;
+}
+
+void cdc_free(struct cdc *c) {
+    if (!c)
+        return;
+    kafka_producer_free(c->producer);
+    json_writer_free(c->key);
+    json_writer_free(c->value);
+    binlog_rows_free(c->rows);
+    binlog_client_free(c->binlog);
+    if (c->kafka_conf)
+        rd_kafka_conf_destroy(c->kafka_conf);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* ------------------------------------------------------------- positions */
+
+/* The position record: key = the CDC's name, value = where it stands. */
+static enum kafka_txn produce_position(struct cdc *c, const char *gtid, char *err, size_t errlen) {
+    json_writer_reset(c->value);
+    json_writer_begin_object(c->value);
+    json_writer_key(c->value, "gtid");
+    json_writer_string(c->value, gtid);
+    json_writer_key(c->value, "file");
+    json_writer_string(c->value, binlog_client_file(c->binlog));
+    json_writer_key(c->value, "ts_ms");
+    json_writer_int(c->value, now_ms());
+    json_writer_end_object(c->value);
+    return kafka_producer_produce(c->producer, c->s->position_topic, c->s->name, strlen(c->s->name),
+                                  json_writer_data(c->value), json_writer_len(c->value), NULL, err, errlen);
+}
+
+/* Reads the committed position back; 1 when there is none. */
+static int read_position(struct cdc *c, char *gtid, size_t len, char *err, size_t errlen) {
+    char *value = NULL;
+    int rc = kafka_read_last(c->kafka_conf, c->s->position_topic, c->s->name, &value, NULL, 30000, err, errlen);
+    if (rc != 0)
+        return rc == KAFKA_NOT_FOUND ? 1 : -1;
+    const char *key = strstr(value, "\"gtid\":\"");
+    const char *end = key ? strchr(key + 8, '"') : NULL;
+    if (!key || !end || (size_t)(end - key - 8) >= len) {
+        snprintf(err, errlen, "the stored position of '%s' in %s is unreadable: %s", c->s->name, c->s->position_topic,
+                 value);
+        free(value);
+        return -1;
+    }
+    memcpy(gtid, key + 8, (size_t)(end - key - 8));
+    gtid[end - key - 8] = '\0';
+    free(value);
+    if (!gtid_pos_valid(gtid)) {
+        snprintf(err, errlen, "the stored position '%s' in %s is not a GTID position", gtid, c->s->position_topic);
+        return -1;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------- kafka batches */
+
+/* True when another producer with our transactional id took over. */
+static int producer_fenced(struct cdc *c) {
+    rd_kafka_resp_err_t code = rd_kafka_fatal_error(kafka_producer_handle(c->producer), NULL, 0);
+    return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+           code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+static enum step kafka_step(enum kafka_txn rc, struct cdc *c, const char *err) {
+    if (rc == KAFKA_TXN_OK)
+        return STEP_OK;
+    c->kafka_open = 0;
+    if (rc == KAFKA_TXN_ABORTED) {
+        log_warn("Kafka transaction aborted (%s): replaying from '%s'", err, c->committed);
+        return STEP_REPLAY;
+    }
+    if (producer_fenced(c))
+        return STEP_FATAL;
+    /* Any other fatal state of the producer: a new one (whose init aborts
+     * what the old one left open) replays from the committed position. */
+    log_warn("Kafka producer failed (%s): starting a new one, replaying from '%s'", err, c->committed);
+    c->producer_broken = 1;
+    return STEP_REPLAY;
+}
+
+static enum step ensure_open(struct cdc *c, char *err, size_t errlen) {
+    if (c->kafka_open)
+        return STEP_OK;
+    enum step st = kafka_step(kafka_producer_begin(c->producer, err, errlen), c, err);
+    if (st != STEP_OK)
+        return st;
+    c->kafka_open = 1;
+    c->batch_events = c->batch_transactions = 0;
+    c->batch_started_ms = now_ms();
+    return STEP_OK;
+}
+
+/* Commits the open batch with the position it reaches. */
+static enum step commit_batch(struct cdc *c, char *err, size_t errlen) {
+    enum step st = ensure_open(c, err, errlen);
+    if (st != STEP_OK)
+        return st;
+    st = kafka_step(produce_position(c, c->pending, err, errlen), c, err);
+    if (st == STEP_OK)
+        st = kafka_step(kafka_producer_commit(c->producer, err, errlen), c, err);
+    if (st != STEP_OK)
+        return st;
+    c->kafka_open = 0;
+    memcpy(c->committed, c->pending, sizeof c->committed);
+    c->last_commit_ms = now_ms();
+    pthread_mutex_lock(&c->lock);
+    c->metrics.events += (uint64_t)c->batch_events;
+    c->metrics.transactions += (uint64_t)c->batch_transactions;
+    c->metrics.kafka_commits++;
+    if (c->batch_last_event_ms)
+        c->metrics.last_event_ms = c->batch_last_event_ms;
+    snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", c->committed);
+    pthread_mutex_unlock(&c->lock);
+    log_debug("committed %lld events of %lld transactions, position %s", c->batch_events, c->batch_transactions,
+              c->committed);
+    return STEP_OK;
+}
+
+/* At a transaction boundary: commit when the batch is full or old enough. */
+static enum step maybe_commit(struct cdc *c, int idle, char *err, size_t errlen) {
+    if (c->in_transaction)
+        return STEP_OK;
+    long long now = now_ms();
+    if (c->kafka_open) {
+        if (c->batch_events >= c->s->batch_max_events || now - c->batch_started_ms >= c->s->batch_max_ms || idle ||
+            shutdown_requested())
+            return commit_batch(c, err, errlen);
+        return STEP_OK;
+    }
+    /* Transactions with nothing wanted still move the position, now and then. */
+    if (strcmp(c->pending, c->committed) != 0 && (now - c->last_commit_ms >= POSITION_EVERY_MS || shutdown_requested()))
+        return commit_batch(c, err, errlen);
+    return STEP_OK;
+}
+
+/* ------------------------------------------------------------ the events */
+
+struct produce_ctx {
+    struct cdc *c;
+    const struct event_source *source;
+    enum step step;
+    char *err;
+    size_t errlen;
+};
+
+static enum step produce_change(struct cdc *c, const struct row_change *change, const struct event_source *source,
+                                char *err, size_t errlen) {
+    char topic[512];
+    cdc_settings_topic(c->s, change->table->database, change->table->name, topic, sizeof topic);
+    json_writer_reset(c->key);
+    int has_key = event_json_key(c->key, change);
+    json_writer_reset(c->value);
+    int has_value = c->s->unwrap ? event_json_unwrapped(c->value, change, c->s->dc)
+                                 : event_json_value(c->value, change, source, now_ms());
+    const char *key = has_key ? json_writer_data(c->key) : NULL;
+    size_t key_len = has_key ? json_writer_len(c->key) : 0;
+    enum step st = STEP_OK;
+    if (has_value)
+        st = kafka_step(kafka_producer_produce(c->producer, topic, key, key_len, json_writer_data(c->value),
+                                               json_writer_len(c->value), NULL, err, errlen),
+                        c, err);
+    /* A tombstone follows each delete, so compaction can drop the key. */
+    if (st == STEP_OK && change->op == ROW_DELETE && has_key)
+        st = kafka_step(kafka_producer_produce(c->producer, topic, key, key_len, NULL, 0, NULL, err, errlen), c, err);
+    if (st == STEP_OK)
+        c->batch_events++;
+    return st;
+}
+
+static int on_row(const struct row_change *change, void *ctx) {
+    struct produce_ctx *p = ctx;
+    struct cdc *c = p->c;
+    if (strcmp(change->table->database, c->s->database) != 0 || !cdc_settings_wants(c->s, change->table->name))
+        return 0;
+    struct event_source source = *p->source;
+    if (change->op == ROW_UPDATE && event_json_key_changed(change)) {
+        /* A new key is a new row: the old one is deleted, as Debezium does. */
+        struct row_change gone = {change->table, ROW_DELETE, change->before, NULL};
+        struct row_change born = {change->table, ROW_INSERT, NULL, change->after};
+        p->step = produce_change(c, &gone, &source, p->err, p->errlen);
+        if (p->step == STEP_OK)
+            p->step = produce_change(c, &born, &source, p->err, p->errlen);
+    } else {
+        p->step = produce_change(c, change, &source, p->err, p->errlen);
+    }
+    return p->step == STEP_OK ? 0 : 1;
+}
+
+static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
+    enum step st = ensure_open(c, err, errlen);
+    if (st != STEP_OK)
+        return st;
+    const uint8_t *data;
+    size_t len;
+    binlog_client_event_bytes(c->binlog, ev, &data, &len);
+    struct event_source source = {
+        .server_name = c->s->dc,
+        .ts_ms = (int64_t)ev->timestamp * 1000,
+        .snapshot = EVENT_SNAPSHOT_FALSE,
+        .server_id = ev->server_id,
+        .gtid = c->gtid_text,
+        .file = binlog_client_file(c->binlog),
+        .pos = ev->next_event_pos - ev->event_length,
+    };
+    struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
+    long long before = c->batch_events;
+    int rc = binlog_rows_decode(c->rows, data, len, on_row, &p, err, errlen);
+    if (rc != 0 && p.step == STEP_OK) {
+        /* A row the decoder cannot read: stopping is the only safe thing. */
+        char why[512];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "cannot decode a rows event at %s:%llu (GTID %s): %s", source.file,
+                 (unsigned long long)source.pos, c->gtid_text, why);
+        return STEP_FATAL;
+    }
+    if (c->batch_events > before)
+        c->batch_last_event_ms = source.ts_ms;
+    return p.step;
+}
+
+/* DDL goes to the schema-history topic, in the batch of its transaction. */
+static enum step on_query(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
+    const struct st_mariadb_rpl_query_event *q = &ev->event.query;
+    if (!c->standalone)
+        return STEP_OK; /* BEGIN / COMMIT of non-transactional tables */
+    int ours = q->database.length == strlen(c->s->database) &&
+               strncmp(q->database.str, c->s->database, q->database.length) == 0;
+    if (!ours)
+        return STEP_OK;
+    enum step st = ensure_open(c, err, errlen);
+    if (st != STEP_OK)
+        return st;
+    json_writer_reset(c->value);
+    json_writer_begin_object(c->value);
+    json_writer_key(c->value, "source");
+    json_writer_begin_object(c->value);
+    json_writer_key(c->value, "server");
+    json_writer_string(c->value, c->s->dc);
+    json_writer_end_object(c->value);
+    json_writer_key(c->value, "position");
+    json_writer_begin_object(c->value);
+    json_writer_key(c->value, "gtid");
+    json_writer_string(c->value, c->gtid_text);
+    json_writer_key(c->value, "file");
+    json_writer_string(c->value, binlog_client_file(c->binlog));
+    json_writer_key(c->value, "pos");
+    json_writer_uint(c->value, ev->next_event_pos - ev->event_length);
+    json_writer_end_object(c->value);
+    json_writer_key(c->value, "ts_ms");
+    json_writer_int(c->value, (int64_t)ev->timestamp * 1000);
+    json_writer_key(c->value, "databaseName");
+    json_writer_string_n(c->value, q->database.str, q->database.length);
+    json_writer_key(c->value, "ddl");
+    json_writer_string_n(c->value, q->statement.str, q->statement.length);
+    json_writer_end_object(c->value);
+    log_info("DDL at %s: %.*s", c->gtid_text, (int)q->statement.length, q->statement.str);
+    return kafka_step(kafka_producer_produce(c->producer, c->s->history_topic, c->s->dc, strlen(c->s->dc),
+                                             json_writer_data(c->value), json_writer_len(c->value), NULL, err, errlen),
+                      c, err);
+}
+
+static void end_transaction(struct cdc *c) {
+    if (!c->in_transaction)
+        return;
+    c->in_transaction = 0;
+    if (gtid_pos_set(c->pending, sizeof c->pending, c->gtid_domain, c->gtid_server, c->gtid_sequence) != 0)
+        log_warn("position too long to keep: %s", c->pending);
+    c->batch_transactions++;
+}
+
+static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
+    const uint8_t *data;
+    size_t len;
+    switch (ev->event_type) {
+    case GTID_EVENT:
+        c->in_transaction = 1;
+        c->standalone = (ev->event.gtid.flags & GTID_FLAG_STANDALONE) != 0;
+        c->gtid_domain = ev->event.gtid.domain_id;
+        c->gtid_server = ev->server_id;
+        c->gtid_sequence = ev->event.gtid.sequence_nr;
+        snprintf(c->gtid_text, sizeof c->gtid_text, "%u-%u-%llu", c->gtid_domain, c->gtid_server,
+                 (unsigned long long)c->gtid_sequence);
+        return STEP_OK;
+    case TABLE_MAP_EVENT:
+        binlog_client_event_bytes(c->binlog, ev, &data, &len);
+        if (!binlog_rows_table_map(c->rows, data, len, err, errlen)) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errlen, "cannot read a table map at GTID %s: %s", c->gtid_text, why);
+            return STEP_FATAL;
+        }
+        return STEP_OK;
+    case WRITE_ROWS_EVENT_V1:
+    case UPDATE_ROWS_EVENT_V1:
+    case DELETE_ROWS_EVENT_V1:
+    case WRITE_ROWS_EVENT:
+    case UPDATE_ROWS_EVENT:
+    case DELETE_ROWS_EVENT:
+        return on_rows_event(c, ev, err, errlen);
+    case XID_EVENT:
+        end_transaction(c);
+        return maybe_commit(c, 0, err, errlen);
+    case QUERY_EVENT: {
+        enum step st = on_query(c, ev, err, errlen);
+        const struct st_mariadb_rpl_query_event *q = &ev->event.query;
+        if (st == STEP_OK &&
+            (c->standalone || (q->statement.length == 6 && strncmp(q->statement.str, "COMMIT", 6) == 0))) {
+            end_transaction(c);
+            st = maybe_commit(c, 0, err, errlen);
+        }
+        return st;
+    }
+    case HEARTBEAT_LOG_EVENT:
+        c->at_head = 1;
+        return maybe_commit(c, 1, err, errlen);
+    default:
+        return STEP_OK;
+    }
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+static int on_snapshot_row(const struct row_change *change, void *ctx) {
+    struct produce_ctx *p = ctx;
+    p->step = produce_change(p->c, change, p->source, p->err, p->errlen);
+    return p->step == STEP_OK ? 0 : 1;
+}
+
+/* One consistent read of every wanted table, committed in one Kafka
+ * transaction together with the GTID position it stands at. */
+static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
+    set_state(c, "snapshot");
+    enum binlog_status status;
+    MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
+    if (!m)
+        return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
+    char gtid[1024];
+    struct snapshot *snap = snapshot_begin(m, c->s->database, gtid, sizeof gtid, err, errlen);
+    if (!snap) {
+        binlog_client_sql_close(c->binlog);
+        return STEP_REPLAY;
+    }
+    char **tables = NULL;
+    int count = 0;
+    enum step st = snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) == 0 ? STEP_OK : STEP_REPLAY;
+    if (st == STEP_OK)
+        st = ensure_open(c, err, errlen);
+    log_info("snapshot of %s at GTID position '%s'", c->s->database, gtid);
+    struct event_source source = {.server_name = c->s->dc, .snapshot = EVENT_SNAPSHOT_TRUE, .gtid = NULL, .file = ""};
+    uint64_t rows = 0;
+    for (int i = 0; st == STEP_OK && i < count; i++) {
+        if (!cdc_settings_wants(c->s, tables[i]))
+            continue;
+        source.ts_ms = now_ms();
+        struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
+        long long before = c->batch_events;
+        if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
+            st = STEP_REPLAY;
+        else
+            st = p.step;
+        rows += (uint64_t)(c->batch_events - before);
+        log_info("snapshot: %s: %lld rows", tables[i], c->batch_events - before);
+    }
+    for (int i = 0; i < count; i++)
+        free(tables[i]);
+    free(tables);
+    snapshot_end(snap);
+    if (st == STEP_OK) {
+        snprintf(c->pending, sizeof c->pending, "%s", gtid);
+        st = commit_batch(c, err, errlen);
+    }
+    if (st == STEP_OK) {
+        pthread_mutex_lock(&c->lock);
+        c->metrics.snapshot_rows += rows;
+        pthread_mutex_unlock(&c->lock);
+        log_info("snapshot committed: %llu rows; streaming from '%s'", (unsigned long long)rows, gtid);
+    } else if (c->kafka_open) {
+        char ignored[256];
+        kafka_producer_abort(c->producer, ignored, sizeof ignored);
+        c->kafka_open = 0;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------- the loop */
+
+static int wait_or_stop(int ms) {
+    for (int waited = 0; waited < ms && !shutdown_requested(); waited += 50) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return shutdown_requested();
+}
+
+/* The binlog head, for the lag in bytes; at most once a second. */
+static void measure_lag(struct cdc *c) {
+    long long now = now_ms();
+    if (now - c->lag_checked_ms < 1000 && !c->at_head)
+        return;
+    int64_t lag_bytes = -1;
+    if (now - c->lag_checked_ms >= 1000) {
+        c->lag_checked_ms = now;
+        enum binlog_status status;
+        char err[256];
+        MYSQL *m = binlog_client_sql(c->binlog, &status, err, sizeof err);
+        if (m && mysql_query(m, "SHOW MASTER STATUS") == 0) {
+            MYSQL_RES *res = mysql_store_result(m);
+            MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+            if (row && row[0] && row[1] && strcmp(row[0], binlog_client_file(c->binlog)) == 0)
+                lag_bytes = strtoll(row[1], NULL, 10) - (int64_t)c->seen_pos;
+            mysql_free_result(res);
+        }
+    }
+    pthread_mutex_lock(&c->lock);
+    c->metrics.lag_ms = c->at_head || !c->seen_event_ms ? 0 : now - c->seen_event_ms;
+    if (c->metrics.lag_ms < 0)
+        c->metrics.lag_ms = 0;
+    if (lag_bytes >= 0 || c->at_head)
+        c->metrics.lag_bytes = c->at_head ? 0 : lag_bytes;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Ends the open Kafka transaction when the binlog side fails: between MySQL
+ * transactions the batch is whole and is committed; inside one it is
+ * aborted (the replay brings it again). */
+static void end_open(struct cdc *c) {
+    if (!c->kafka_open || c->producer_broken)
+        return;
+    char err[512];
+    if (!c->in_transaction && commit_batch(c, err, sizeof err) == STEP_OK)
+        return;
+    if (c->kafka_open && kafka_producer_abort(c->producer, err, sizeof err) != KAFKA_TXN_OK) {
+        log_warn("Kafka abort failed (%s): starting a new producer", err);
+        c->producer_broken = 1;
+    }
+    c->kafka_open = 0;
+}
+
+/* Replaces a producer in a fatal state; 0, 1 when stopped, -1 with err. */
+static int renew_producer(struct cdc *c, char *err, size_t errlen) {
+    kafka_producer_free(c->producer);
+    c->producer = kafka_producer_new(c->kafka_conf, "cdc", c->transactional_id, err, errlen);
+    if (!c->producer)
+        return -1;
+    c->kafka_open = 0;
+    c->producer_broken = 0;
+    if (kafka_producer_init(c->producer, -1, err, errlen) == KAFKA_TXN_OK)
+        return 0;
+    return shutdown_requested() ? 1 : -1;
+}
+
+/* Checks the include list against the database's tables. */
+static int check_tables(struct cdc *c, char *err, size_t errlen) {
+    enum binlog_status status;
+    MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
+    char **tables = NULL;
+    int count = 0, rc = 0;
+    if (!m || snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) != 0)
+        return -1;
+    if (count == 0) {
+        snprintf(err, errlen, "database '%s' has no tables (or user '%s' may not see them): check mysql.database",
+                 c->s->database, c->s->user);
+        rc = -1;
+    }
+    for (int i = 0; rc == 0 && i < c->s->include_count; i++) {
+        int found = 0;
+        for (int t = 0; t < count; t++)
+            found |= strcmp(tables[t], c->s->include[i]) == 0;
+        if (!found) {
+            snprintf(err, errlen, "cdc.tables.include names '%s', which is not a table of '%s': fix the list",
+                     c->s->include[i], c->s->database);
+            rc = -1;
+        }
+    }
+    for (int i = 0; i < count; i++)
+        free(tables[i]);
+    free(tables);
+    return rc;
+}
+
+/* Prepares Kafka: the cluster answers, the internal topics exist, and this
+ * producer has fenced any earlier one with the same name. */
+static int prepare_kafka(struct cdc *c, char *err, size_t errlen) {
+    set_state(c, "waiting for Kafka");
+    if (kafka_wait_ready(c->kafka_conf, -1, err, errlen) != 0)
+        return shutdown_requested() ? 1 : -1;
+    static const char *const compact[] = {"cleanup.policy", "compact", NULL};
+    static const char *const forever[] = {"retention.ms", "-1", NULL};
+    if (kafka_ensure_topic(c->kafka_conf, c->s->position_topic, 1, 1, compact, 30000, err, errlen) != 0 ||
+        kafka_ensure_topic(c->kafka_conf, c->s->history_topic, 1, 1, forever, 30000, err, errlen) != 0)
+        return -1;
+    enum kafka_txn rc = kafka_producer_init(c->producer, -1, err, errlen);
+    if (rc == KAFKA_TXN_OK)
+        return 0;
+    return shutdown_requested() ? 1 : -1;
+}
+
+/* MySQL can feed CDC; retried while it is away. 1: stopped meanwhile. */
+static int prepare_mysql(struct cdc *c, char *err, size_t errlen) {
+    for (int backoff = 100;; backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) {
+        enum binlog_status status = binlog_client_check(c->binlog, err, errlen);
+        if (status == BINLOG_OK)
+            return check_tables(c, err, errlen);
+        if (status == BINLOG_FATAL)
+            return -1;
+        log_warn("%s: retrying in %.1f s", err, backoff / 1000.0);
+        set_state(c, "waiting for MySQL");
+        if (wait_or_stop(backoff))
+            return 1;
+    }
+}
+
+/* Streams from the committed position until a failure or a stop. */
+static enum step stream(struct cdc *c, char *err, size_t errlen) {
+    memcpy(c->pending, c->committed, sizeof c->pending);
+    c->in_transaction = 0;
+    c->at_head = 0;
+    enum binlog_status status = binlog_client_open(c->binlog, c->committed, err, errlen);
+    if (status != BINLOG_OK)
+        return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
+    set_state(c, "streaming");
+    log_info("streaming the binlog from '%s'", c->committed[0] ? c->committed : "the oldest binlog");
+    for (;;) {
+        unsigned server_error;
+        MARIADB_RPL_EVENT *ev = binlog_client_next(c->binlog, &status, &server_error, err, errlen);
+        if (!ev) {
+            end_open(c);
+            if (server_error == 1236) {
+                if (c->s->snapshot_mode == SNAPSHOT_WHEN_NEEDED) {
+                    log_warn("%s: taking a new snapshot (cdc.snapshot.mode=when_needed)", err);
+                    return take_snapshot(c, err, errlen) == STEP_FATAL ? STEP_FATAL : STEP_REPLAY;
+                }
+                size_t used = strlen(err);
+                snprintf(err + used, errlen - used,
+                         ": the position '%s' may be purged; set cdc.snapshot.mode=when_needed to take a new "
+                         "snapshot",
+                         c->committed);
+                return STEP_FATAL;
+            }
+            return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
+        }
+        if (ev->event_type != HEARTBEAT_LOG_EVENT) {
+            c->at_head = 0;
+            if (ev->timestamp)
+                c->seen_event_ms = (int64_t)ev->timestamp * 1000;
+            c->seen_pos = ev->next_event_pos;
+        }
+        enum step st = on_event(c, ev, err, errlen);
+        if (st != STEP_OK) {
+            end_open(c);
+            binlog_client_close(c->binlog);
+            return st;
+        }
+        measure_lag(c);
+        if (shutdown_requested() && !c->in_transaction) {
+            st = maybe_commit(c, 1, err, errlen);
+            binlog_client_close(c->binlog);
+            return st == STEP_OK ? STEP_OK : st;
+        }
+    }
+}
+
+int cdc_run(struct cdc *c, char *err, size_t errlen) {
+    int rc = prepare_kafka(c, err, errlen);
+    if (rc == 0)
+        rc = prepare_mysql(c, err, errlen);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    int found = read_position(c, c->committed, sizeof c->committed, err, errlen);
+    if (found < 0)
+        return -1;
+    if (found == 0) {
+        log_info("resuming '%s' from GTID position '%s'", c->s->name, c->committed);
+    } else if (c->s->snapshot_mode == SNAPSHOT_NEVER) {
+        if (binlog_client_head(c->binlog, c->committed, sizeof c->committed, err, errlen) != BINLOG_OK)
+            return -1;
+        log_info("no stored position and cdc.snapshot.mode=never: streaming from the head, '%s'", c->committed);
+    } else {
+        for (;;) {
+            if (c->producer_broken) {
+                int renewed = renew_producer(c, err, errlen);
+                if (renewed != 0)
+                    return renewed > 0 ? 0 : -1;
+            }
+            enum step st = take_snapshot(c, err, errlen);
+            if (st == STEP_OK)
+                break;
+            if (st == STEP_FATAL)
+                return -1;
+            log_warn("snapshot failed (%s): trying again", err);
+            if (wait_or_stop(1000))
+                return 0;
+        }
+    }
+    pthread_mutex_lock(&c->lock);
+    snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", c->committed);
+    pthread_mutex_unlock(&c->lock);
+    c->last_commit_ms = now_ms();
+    int backoff = 100;
+    while (!shutdown_requested()) {
+        if (c->producer_broken) {
+            int renewed = renew_producer(c, err, errlen);
+            if (renewed != 0)
+                return renewed > 0 ? 0 : -1;
+        }
+        enum step st = stream(c, err, errlen);
+        if (st == STEP_FATAL)
+            return -1;
+        if (shutdown_requested())
+            break;
+        if (st == STEP_REPLAY) {
+            log_warn("%s: resuming from '%s' in %.1f s", err, c->committed, backoff / 1000.0);
+            set_state(c, "waiting for MySQL");
+            wait_or_stop(backoff);
+            backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+        } else {
+            backoff = 100;
+        }
+    }
+    end_open(c);
+    log_info("stopped at GTID position '%s'", c->committed);
+    return 0;
+}

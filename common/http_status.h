@@ -1,0 +1,26 @@
+/* The status endpoint of a long-running stage: GET /metrics answers with
+ * Prometheus text the stage writes, GET /healthz with 200 "ok" or 503 and
+ * the reason. One small libmicrohttpd server on its own thread; it listens
+ * on loopback unless told otherwise. */
+#ifndef BRIDGELAB_HTTP_STATUS_H
+#define BRIDGELAB_HTTP_STATUS_H
+
+#include <stddef.h>
+
+struct http_status_handlers {
+    /* Writes the metrics text into buf (at most cap bytes); returns its length. */
+    size_t (*metrics)(char *buf, size_t cap, void *ctx);
+    /* Returns 1 when healthy, else 0 with the reason in why. */
+    int (*healthy)(char *why, size_t whylen, void *ctx);
+    void *ctx;
+};
+
+struct http_status;
+
+/* listen is "HOST:PORT" (an IPv4 address). Returns NULL with err on failure
+ * (say, the port is taken). */
+struct http_status *http_status_start(const char *listen, const struct http_status_handlers *handlers, char *err,
+                                      size_t errlen);
+void http_status_stop(struct http_status *s);
+
+#endif
