@@ -45,7 +45,7 @@ SIM_LIB := $(BUILD)/libsim.a
 BRIDGE_LIB := $(BUILD)/libbridge.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
-BENCH_PROGRAMS := $(BIN)/sim-ceiling
+BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -84,6 +84,14 @@ $(BIN)/sim: $(BUILD)/sim/main.o $(SIM_LIB) $(COMMON_LIB)
 $(BIN)/sim-ceiling: $(BUILD)/bench/sim_ceiling.o $(SIM_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
+
+$(BIN)/kafka-ceiling: $(BUILD)/bench/kafka_ceiling.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+$(BIN)/cdc-latency: $(BUILD)/bench/cdc_latency.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -27,16 +27,16 @@ struct cdc;
 
 /* What /metrics shows; read at any time from another thread. */
 struct cdc_metrics {
-    uint64_t events;          /* row events committed to Kafka */
-    uint64_t transactions;    /* MySQL transactions committed to Kafka */
-    uint64_t kafka_commits;   /* Kafka transactions committed */
-    uint64_t snapshot_rows;   /* rows read by snapshots */
-    int64_t last_event_ms;    /* binlog time of the last committed change */
-    int64_t lag_ms;           /* behind the binlog head, in time (0 when caught up) */
-    int64_t lag_bytes;        /* behind the binlog head, in bytes of the same file */
-    int streaming;            /* 1 while reading the binlog */
-    char last_gtid[1024];     /* the committed position */
-    char state[128];          /* "streaming", "snapshot", "waiting for MySQL: ..." */
+    uint64_t events;        /* row events committed to Kafka */
+    uint64_t transactions;  /* MySQL transactions committed to Kafka */
+    uint64_t kafka_commits; /* Kafka transactions committed */
+    uint64_t snapshot_rows; /* rows read by snapshots */
+    int64_t last_event_ms;  /* binlog time of the last committed change */
+    int64_t lag_ms;         /* behind the binlog head, in time (0 when caught up) */
+    int64_t lag_bytes;      /* behind the binlog head, in bytes of the same file */
+    int streaming;          /* 1 while reading the binlog */
+    char last_gtid[1024];   /* the committed position */
+    char state[128];        /* "streaming", "snapshot", "waiting for MySQL: ..." */
 };
 
 /* password may be NULL. kafka_conf: for the onprem cluster (copied). */

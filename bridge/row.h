@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 enum value_kind {
-    VALUE_ABSENT,    /* not in this image (binlog_row_image=MINIMAL): left out of the event */
+    VALUE_ABSENT, /* not in this image (binlog_row_image=MINIMAL): left out of the event */
     VALUE_NULL,
     VALUE_INT,       /* i: signed integers, YEAR */
     VALUE_UINT,      /* u: unsigned integers */
@@ -48,9 +48,9 @@ struct value {
 };
 
 struct column {
-    char *name;         /* from TABLE_MAP full metadata, else information_schema */
-    uint8_t type;       /* the binlog's MYSQL_TYPE_* (ENUM/SET resolved from STRING) */
-    uint16_t meta;      /* the type's metadata from TABLE_MAP */
+    char *name;    /* from TABLE_MAP full metadata, else information_schema */
+    uint8_t type;  /* the binlog's MYSQL_TYPE_* (ENUM/SET resolved from STRING) */
+    uint16_t meta; /* the type's metadata from TABLE_MAP */
     int is_unsigned;
     int is_nullable;
     int is_binary;      /* charset 63: bytes, not text */

@@ -184,6 +184,13 @@ check "Kafka unreachable: it waits, never exits" kill -0 "$pid"
 check "Kafka unreachable: says so" grep -qi "unreachable" "$WORK/bad5"
 stop_cdc "$pid"
 check_eq "Kafka unreachable: SIGTERM exits 0" 0 $?
+# --- ./lab up cdc: the lab runs it as a service --------------------------------
+./lab up cdc >"$WORK/lab-up" 2>&1
+check_eq "./lab up cdc: exit 0" 0 $?
+check "./lab status shows cdc up" bash -c "./lab status | grep -qE '^cdc .* up'"
+./lab down cdc >/dev/null 2>&1
+check "./lab down cdc leaves no bridge process" bash -c "! pgrep -f '^$PWD/[b]in/bridge cdc' >/dev/null"
+
 "$BRIDGE" --help >"$WORK/help" 2>&1
 check "bridge --help lists cdc" grep -q "^  cdc" "$WORK/help"
 "$BRIDGE" cdc --help >"$WORK/help" 2>&1

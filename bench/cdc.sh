@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The bridge cdc benchmark, run by bench/run on its own lab (mysql, onprem):
+# catch-up of a binlog backlog beside a plain producer's ceiling, live lag at
+# the simulator's top rate, commit-to-readable latency at 1k orders/s, peak
+# memory, and Debezium on the same backlog when bench/debezium.sh can run.
+# Progress goes to stderr; the Markdown section for README.md to stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. "$LAB_RUN_DIR/lab.env"
+
+ORDERS=${BENCH_CDC_ORDERS:-250000}
+LIVE_SECONDS=${BENCH_LIVE_SECONDS:-20}
+HTTP=127.0.0.1:${BENCH_CDC_HTTP_PORT:-14083}
+WORK=$PWD/build/bench-cdc
+rm -rf "$WORK" && mkdir -p "$WORK"
+say() { echo "bench cdc: $*" >&2; }
+sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
+metric() { curl -s "http://$HTTP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+position() { curl -s "http://$HTTP/metrics" | sed -n 's/^bridgelab_cdc_position_info{gtid="\(.*\)"} 1$/\1/p'; }
+now() { date +%s.%N; }
+cdc_bg() { bin/bridge cdc -F "$BRIDGE_PROPERTIES" -X dc=bench -X cdc.http.listen="$HTTP" "$@" >>"$WORK/cdc.log" 2>&1 & }
+wait_streaming() { until curl -sf "http://$HTTP/healthz" >/dev/null 2>&1; do sleep 0.05; done; }
+wait_caught_up() { until [ "$(position)" = "$(sql 'SELECT @@gtid_binlog_pos')" ]; do sleep 0.05; done; }
+stop() { kill -TERM "$1" && wait "$1" || true; }
+trap 'pkill -f "bin/bridge cdc -F $BRIDGE_PROPERTIES" 2>/dev/null || true; pkill -f "bin/sim -F $SIM_PROPERTIES" 2>/dev/null || true' EXIT
+
+# --- catch-up --------------------------------------------------------------
+./lab seed >/dev/null
+sql "CREATE TABLE bench_probe (id INT PRIMARY KEY, sent_us BIGINT)"
+cdc_bg
+pid=$!
+wait_streaming
+stop "$pid" # the snapshot of the seed is stored: what follows is read from the binlog
+say "writing $ORDERS orders into the binlog"
+bin/sim -F "$SIM_PROPERTIES" --rate 0 --orders "$ORDERS" --threads 4 --quiet 2>/dev/null
+say "catching up"
+start=$(now)
+cdc_bg
+pid=$!
+wait_caught_up
+elapsed=$(awk -v a="$start" -v b="$(now)" 'BEGIN {print b - a}')
+events=$(metric bridgelab_cdc_events_total)
+rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+stop "$pid"
+catchup=$(awk -v e="$events" -v s="$elapsed" 'BEGIN {printf "%.0f", e / s}')
+say "catch-up: $events events in $elapsed s: $catchup events/s, peak RSS $((rss_kib / 1024)) MiB"
+
+# --- the ceiling: the same messages through a plain producer ---------------
+for t in $(kcat -L -b "$ONPREM_BOOTSTRAP" | sed -n 's/^  topic "\(bench_[a-z_]*\)" .*/\1/p' | grep -v '_ceiling$'); do
+  kcat -C -b "$ONPREM_BOOTSTRAP" -t "$t" -e -q -X isolation.level=read_committed -f '%t\t%k\t%s\n'
+done >"$WORK/messages"
+ceiling_line=$(bin/kafka-ceiling "$ONPREM_BOOTSTRAP" "$WORK/messages")
+ceiling=$(echo "$ceiling_line" | sed -n 's/.*: \([0-9]*\) msgs\/s$/\1/p')
+messages=$(wc -l <"$WORK/messages")
+rm -f "$WORK/messages"
+say "$ceiling_line"
+
+# --- live: lag at the simulator's top rate, latency at 1k orders/s ---------
+cdc_bg
+pid=$!
+wait_streaming
+bin/sim -F "$SIM_PROPERTIES" --rate 0 --threads 4 --quiet 2>"$WORK/sim-top.log" &
+simpid=$!
+max_lag=0
+for _ in $(seq $((LIVE_SECONDS * 5))); do
+  lag=$(metric bridgelab_cdc_lag_seconds)
+  max_lag=$(awk -v a="$max_lag" -v b="${lag:-0}" 'BEGIN {print (b > a) ? b : a}')
+  sleep 0.2
+done
+kill -TERM "$simpid" && wait "$simpid" || true
+top_rate=$(sed -n 's/.* stopped: .*; \([0-9.]*\) orders\/s$/\1/p' "$WORK/sim-top.log")
+say "live at the top rate ($top_rate orders/s): max lag $max_lag s"
+wait_caught_up
+bin/sim -F "$SIM_PROPERTIES" --rate 1000 --threads 4 --quiet 2>/dev/null &
+simpid=$!
+latency=$(bin/cdc-latency "$LAB_RUN_DIR/mysql/sim.cnf" "$ONPREM_BOOTSTRAP" bench_bench_probe $((LIVE_SECONDS * 40)) 25 || true)
+kill -TERM "$simpid" && wait "$simpid" || true
+stop "$pid"
+say "$latency at 1000 orders/s"
+p50=$(echo "$latency" | sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p')
+p99=$(echo "$latency" | sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p')
+
+# --- Debezium on the same kind of backlog -----------------------------------
+debezium="not measured (bench/debezium.sh missing)"
+if [ -x bench/debezium.sh ]; then
+  if line=$(bench/debezium.sh 2>"$WORK/debezium.log" | grep '^debezium:'); then
+    debezium=$line
+  else
+    debezium="not measured (see build/bench-cdc/debezium.log)"
+  fi
+fi
+say "$debezium"
+dbz_rate=$(echo "$debezium" | sed -n 's/.*: \([0-9.]*\) events\/s.*/\1/p')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.0f %%", 100 * a / b; else print "-"}'; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}'; }
+cat <<MD
+Measured $(date -u +%Y-%m-%d) with \`make bench\` ($(nproc) cores; MariaDB, Kafka and the bridge on one machine).
+
+| what | bridge cdc | beside it, same run | ratio |
+| --- | --- | --- | --- |
+| catch-up of $events row changes already in the binlog (events/s) | $catchup | plain librdkafka producer, same $messages messages: $ceiling msgs/s | $(ratio "$catchup" "$ceiling") of the ceiling |
+| catch-up (events/s) | $catchup | Debezium 3.6: ${dbz_rate:-not measured} | $(times "$catchup" "${dbz_rate:-0}") |
+| peak RSS through the catch-up | $((rss_kib / 1024)) MiB | | |
+| max lag at the simulator's top rate (${top_rate:-?} orders/s, ${LIVE_SECONDS} s) | ${max_lag} s | | |
+| MySQL commit → readable in Kafka, at 1000 orders/s | p50 ${p50:-?} ms, p99 ${p99:-?} ms | | |
+
+Debezium: ${debezium}
+MD
