@@ -7,7 +7,8 @@
  *   cdc-latency MYSQL_OPTION_FILE BOOTSTRAP TOPIC COUNT INTERVAL_MS
  *
  * The option file gives the MySQL connection ([client] host, port, user,
- * password); the probe table must exist and be streamed by the cdc. */
+ * password); the probe table must exist, start empty, and be streamed by
+ * the cdc (its topic is read from the beginning). */
 #include <librdkafka/rdkafka.h>
 #include <mysql.h>
 #include <pthread.h>
@@ -93,10 +94,10 @@ int main(int argc, char **argv) {
     }
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, argv[3], 0)->offset = RD_KAFKA_OFFSET_END;
+    rd_kafka_topic_partition_list_add(parts, argv[3], 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, parts);
     rd_kafka_topic_partition_list_destroy(parts);
-    /* Let the assignment settle at the end before the first probe. */
+    /* Let the assignment settle before the first probe. */
     for (int i = 0; i < 20; i++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 50);
         if (m)

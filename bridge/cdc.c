@@ -377,6 +377,54 @@ static void end_transaction(struct cdc *c) {
     c->batch_transactions++;
 }
 
+/* Without binlog_row_metadata=FULL a TABLE_MAP carries no column names nor
+ * key: they come from information_schema (the schema as it is now, which is
+ * right unless DDL ran since the event). */
+static enum step name_columns(struct cdc *c, const struct table *t, char *err, size_t errlen) {
+    enum binlog_status status;
+    MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
+    if (!m)
+        return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
+    char db[260], name[260], query[1024];
+    mysql_real_escape_string(m, db, t->database, (unsigned long)strlen(t->database));
+    mysql_real_escape_string(m, name, t->name, (unsigned long)strlen(t->name));
+    snprintf(query, sizeof query,
+             "SELECT COLUMN_NAME, COLUMN_KEY = 'PRI' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='%s' AND "
+             "TABLE_NAME='%s' ORDER BY ORDINAL_POSITION",
+             db, name);
+    MYSQL_RES *res;
+    if (mysql_query(m, query) != 0 || !(res = mysql_store_result(m))) {
+        snprintf(err, errlen, "cannot read the columns of %s.%s: %s", t->database, t->name, mysql_error(m));
+        return STEP_REPLAY;
+    }
+    int count = (int)mysql_num_rows(res), keys = 0;
+    char **names = calloc(count ? (size_t)count : 1, sizeof *names);
+    int *key = calloc(count ? (size_t)count : 1, sizeof *key);
+    MYSQL_ROW row;
+    for (int i = 0; names && key && (row = mysql_fetch_row(res)); i++) {
+        names[i] = row[0];
+        if (row[1] && strcmp(row[1], "1") == 0)
+            key[keys++] = i;
+    }
+    enum step st = STEP_OK;
+    if (!names || !key) {
+        snprintf(err, errlen, "out of memory");
+        st = STEP_FATAL;
+    } else if (count != t->column_count) {
+        log_warn("%s.%s has %d columns now but %d in the binlog (DDL since?): columns stay unnamed", t->database,
+                 t->name, count, t->column_count);
+    } else {
+        binlog_rows_set_column_names(c->rows, t->id, names, count);
+        if (keys)
+            binlog_rows_set_primary_key(c->rows, t->id, key, keys);
+        log_info("%s.%s: column names from information_schema (binlog_row_metadata is not FULL)", t->database, t->name);
+    }
+    free(names);
+    free(key);
+    mysql_free_result(res);
+    return st;
+}
+
 static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
     const uint8_t *data;
     size_t len;
@@ -390,15 +438,21 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
         snprintf(c->gtid_text, sizeof c->gtid_text, "%u-%u-%llu", c->gtid_domain, c->gtid_server,
                  (unsigned long long)c->gtid_sequence);
         return STEP_OK;
-    case TABLE_MAP_EVENT:
+    case TABLE_MAP_EVENT: {
         binlog_client_event_bytes(c->binlog, ev, &data, &len);
-        if (!binlog_rows_table_map(c->rows, data, len, err, errlen)) {
+        const struct table *t = binlog_rows_table_map(c->rows, data, len, err, errlen);
+        if (!t) {
             char why[512];
             snprintf(why, sizeof why, "%s", err);
             snprintf(err, errlen, "cannot read a table map at GTID %s: %s", c->gtid_text, why);
             return STEP_FATAL;
         }
+        unsigned meta = binlog_rows_metadata(c->rows, t->id);
+        if (!(meta & (BINLOG_META_NAMES | BINLOG_META_NAMES_GIVEN)) && strcmp(t->database, c->s->database) == 0 &&
+            cdc_settings_wants(c->s, t->name))
+            return name_columns(c, t, err, errlen);
         return STEP_OK;
+    }
     case WRITE_ROWS_EVENT_V1:
     case UPDATE_ROWS_EVENT_V1:
     case DELETE_ROWS_EVENT_V1:

@@ -169,6 +169,10 @@ sql "SET GLOBAL binlog_row_image=MINIMAL"
 check "binlog_row_image=MINIMAL: exit 1" test $? -eq 1
 check "binlog_row_image=MINIMAL: names the setting and the fix" grep -q "binlog_row_image=MINIMAL; CDC needs FULL" "$WORK/bad2"
 sql "SET GLOBAL binlog_row_image=FULL"
+sql "SET GLOBAL binlog_format=STATEMENT"
+"$BRIDGE" cdc -F "$PROPS" -X dc=s6 -X cdc.http.listen= >"$WORK/bad2b" 2>&1
+check "binlog_format=STATEMENT: names the setting and the fix" grep -q "binlog_format=STATEMENT; CDC needs ROW" "$WORK/bad2b"
+sql "SET GLOBAL binlog_format=ROW"
 printf '%s\n' "$(cat "$LAB_RUN_DIR/secrets/mysql-sim.password")" >"$WORK/simpw"
 "$BRIDGE" cdc -F "$PROPS" -X dc=s6 -X mysql.user=sim -X mysql.password.file="$WORK/simpw" -X cdc.http.listen= >"$WORK/bad3" 2>&1
 check "no REPLICATION grant: exit 1" test $? -eq 1
@@ -184,6 +188,32 @@ check "Kafka unreachable: it waits, never exits" kill -0 "$pid"
 check "Kafka unreachable: says so" grep -qi "unreachable" "$WORK/bad5"
 stop_cdc "$pid"
 check_eq "Kafka unreachable: SIGTERM exits 0" 0 $?
+# --- binlog_row_metadata=MINIMAL: names and keys from information_schema ------
+sql "SET GLOBAL binlog_row_metadata=MINIMAL"
+cdc_bg s8 --include customers --snapshot-mode never
+pid=$!
+check "s8: streaming" streaming
+sim --orders 50 --rate 0 -X sim.customer.update.ratio=1 >/dev/null 2>&1
+check "s8: caught up" caught_up
+stop_cdc "$pid"
+sql "SET GLOBAL binlog_row_metadata=FULL"
+check "s8: without FULL metadata, names and key come from information_schema" bash -c \
+  "kcat -C -b $ONPREM_BOOTSTRAP -t s8_customers -e -q -f '%k %s\n' | head -1 | grep -q '^{\"id\":[0-9]*} {\"before\":{\"id\":[0-9]*,\"first_name\"'"
+check "s8: it said so" grep -q "column names from information_schema" "$WORK/s8.log"
+
+# --- a purged position: said clearly, or a new snapshot with when_needed ------
+sql "FLUSH BINARY LOGS"
+sim --orders 20 --rate 0 >/dev/null 2>&1
+sql "PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY"
+"$BRIDGE" cdc -F "$PROPS" -X dc=s1 -X cdc.http.listen= >"$WORK/purged" 2>&1
+check "purged position: exit 1" test $? -eq 1
+check "purged position: says so and offers when_needed" grep -q "may be purged; set cdc.snapshot.mode=when_needed" "$WORK/purged"
+cdc_bg s1 --snapshot-mode when_needed
+pid=$!
+check "purged position, when_needed: a new snapshot, then streaming" caught_up
+stop_cdc "$pid"
+check "purged position, when_needed: it took a new snapshot" grep -q "taking a new snapshot" "$WORK/s1.log"
+
 # --- ./lab up cdc: the lab runs it as a service --------------------------------
 ./lab up cdc >"$WORK/lab-up" 2>&1
 check_eq "./lab up cdc: exit 0" 0 $?
