@@ -15,9 +15,9 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "keys.h"
 #include "log.h"
 #include "model.h"
-#include "secret.h"
 #include "settings.h"
 #include "sql.h"
 
@@ -114,14 +114,14 @@ int main(int argc, char **argv) {
         config_free(cfg);
         return 2;
     }
-    if (s.password_file && secret_read_file(s.password_file, password, sizeof password, err, sizeof err) != 0) {
+    const char *pw;
+    if (keys_mysql_password(cfg, password, sizeof password, &pw, err, sizeof err) != 0) {
         log_error("%s", err);
         config_free(cfg);
         return 2;
     }
     mysql_library_init(0, NULL, NULL);
-    struct db_target target = {s.host,     s.port,          s.user, s.password_file ? password : getenv("MYSQL_PWD"),
-                               s.database, s.defaults_file, NULL};
+    struct db_target target = {s.host, s.port, s.user, pw, s.database, s.defaults_file, NULL};
     struct catalog catalog;
     struct db *loader = db_new(&target);
     int rc = 1;

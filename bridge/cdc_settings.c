@@ -117,11 +117,8 @@ int cdc_settings_load(const struct config *cfg, struct cdc_settings *s, char *er
     s->server_id = (uint32_t)config_get_int(cfg, "mysql.server.id");
     if (s->server_id == 0)
         s->server_id = derived_server_id(s->name);
-    if (log_level_parse(config_get(cfg, "log.level"), &s->log_level) != 0) {
-        snprintf(err, errlen, "%s: log.level: '%s' is not a level: use error, warn, info or debug",
-                 config_origin(cfg, "log.level"), config_get(cfg, "log.level"));
+    if (keys_log_level(cfg, &s->log_level, err, errlen) != 0)
         return -1;
-    }
     const char *mode = config_get(cfg, "cdc.snapshot.mode");
     if (strcmp(mode, "initial") == 0)
         s->snapshot_mode = SNAPSHOT_INITIAL;

@@ -15,8 +15,8 @@
 #include "config.h"
 #include "http_status.h"
 #include "kafka.h"
+#include "keys.h"
 #include "log.h"
-#include "secret.h"
 #include "shutdown.h"
 
 static const char usage[] = "usage: bridge cdc [-F FILE] [-X key=value]... [options]\n"
@@ -94,13 +94,10 @@ int cmd_cdc(int argc, char **argv) {
     }
     settings_loaded = 1;
     log_set_level(s.log_level);
-    const char *pw = getenv("MYSQL_PWD");
-    if (s.password_file) {
-        if (secret_read_file(s.password_file, password, sizeof password, err, sizeof err) != 0) {
-            log_error("mysql.password.file (%s): %s", config_origin(cfg, "mysql.password.file"), err);
-            goto out;
-        }
-        pw = password;
+    const char *pw;
+    if (keys_mysql_password(cfg, password, sizeof password, &pw, err, sizeof err) != 0) {
+        log_error("%s", err);
+        goto out;
     }
     kafka_conf = kafka_conf_new(cfg, "onprem", err, sizeof err);
     if (!kafka_conf) {

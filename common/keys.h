@@ -4,8 +4,22 @@
 #ifndef BRIDGELAB_KEYS_H
 #define BRIDGELAB_KEYS_H
 
+#include <stddef.h>
+
 #include "config.h"
+#include "log.h"
 
 extern const struct config_key common_keys[];
+
+/* The level "log.level" names. 0, or -1 with one line in err naming where
+ * the value came from. */
+int keys_log_level(const struct config *cfg, enum log_level *level, char *err, size_t errlen);
+
+/* The MySQL password: the first line of mysql.password.file, else
+ * $MYSQL_PWD, else NULL (an option file may give it). *password points into
+ * buf or the environment. 0, or -1 with one line in err naming the key's
+ * origin and the file. */
+int keys_mysql_password(const struct config *cfg, char *buf, size_t len, const char **password, char *err,
+                        size_t errlen);
 
 #endif

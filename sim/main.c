@@ -12,10 +12,10 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "keys.h"
 #include "log.h"
 #include "model.h"
 #include "runner.h"
-#include "secret.h"
 #include "settings.h"
 #include "shutdown.h"
 
@@ -125,16 +125,11 @@ int main(int argc, char **argv) {
         goto out;
     }
     log_set_level(s.log_level);
-    const char *pw = NULL;
-    if (s.password_file) {
-        if (secret_read_file(s.password_file, password, sizeof password, err, sizeof err) != 0) {
-            log_error("mysql.password.file (%s): %s", config_origin(cfg, "mysql.password.file"), err);
-            rc = 2;
-            goto out;
-        }
-        pw = password;
-    } else {
-        pw = getenv("MYSQL_PWD");
+    const char *pw;
+    if (keys_mysql_password(cfg, password, sizeof password, &pw, err, sizeof err) != 0) {
+        log_error("%s", err);
+        rc = 2;
+        goto out;
     }
     if (!s.seed_given) {
         s.model.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16);

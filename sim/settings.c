@@ -58,11 +58,8 @@ int sim_settings_load(const struct config *cfg, struct sim_settings *s, char *er
                  config_origin(cfg, "dc"), s->dc);
         return -1;
     }
-    if (log_level_parse(config_get(cfg, "log.level"), &s->log_level) != 0) {
-        snprintf(err, errlen, "%s: log.level: '%s' is not a level: use error, warn, info or debug",
-                 config_origin(cfg, "log.level"), config_get(cfg, "log.level"));
+    if (keys_log_level(cfg, &s->log_level, err, errlen) != 0)
         return -1;
-    }
     s->rate = config_get_double(cfg, "sim.rate");
     s->threads = (int)config_get_int(cfg, "sim.threads");
     s->quiet = config_get_bool(cfg, "sim.quiet");
