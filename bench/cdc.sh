@@ -87,9 +87,12 @@ say "$onek at 1000 orders/s"
 
 # --- Debezium on the same kind of backlog -----------------------------------
 debezium="not measured (bench/debezium.sh missing)"
+debezium_live=""
 if [ -x bench/debezium.sh ]; then
-  if line=$(bench/debezium.sh 2>"$WORK/debezium.log" | grep '^debezium:'); then
-    debezium=$line
+  if BENCH_DBZ_ORDERS=$ORDERS BENCH_DBZ_ROUNDS=1 bench/debezium.sh >"$WORK/debezium.out" 2>"$WORK/debezium.log" &&
+    grep -q '^debezium:' "$WORK/debezium.out"; then
+    debezium=$(grep '^debezium:' "$WORK/debezium.out")
+    debezium_live=$(grep '^debezium live:' "$WORK/debezium.out" || true)
   else
     debezium="not measured (see build/bench-cdc/debezium.log)"
   fi
@@ -110,5 +113,7 @@ Measured $(date -u +%Y-%m-%d) with \`make bench\` ($(nproc) cores; MariaDB, Kafk
 | MySQL commit → readable in Kafka, simulator at its top rate (${top_rate:-?} orders/s) | $(stats "$top") | | |
 | MySQL commit → readable in Kafka, simulator at 1000 orders/s | $(stats "$onek") | | |
 
-Debezium: ${debezium}
+Debezium 3.6.1 (the MySQL connector on MariaDB, through bench/debezium's small JDBC shim for \`SHOW MASTER STATUS\`;
+Kafka Connect 4.3 standalone, JSON without schemas, at-least-once): ${debezium}
+${debezium_live}
 MD
