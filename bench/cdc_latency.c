@@ -122,7 +122,9 @@ int main(int argc, char **argv) {
         long long at = now_us();
         const char *id = m->key ? memchr(m->key, ':', m->key_len) : NULL;
         int n = id ? atoi(id + 1) : 0;
-        if (!m->err && m->payload && n > 0 && n <= p.count && !arrived_us[n]) {
+        /* Only the probe's insert counts (a delete of an old probe is no arrival). */
+        int created = m->payload && memmem(m->payload, m->len, "\"op\":\"c\"", 8) != NULL;
+        if (!m->err && created && n > 0 && n <= p.count && !arrived_us[n]) {
             arrived_us[n] = at;
             received++;
         }

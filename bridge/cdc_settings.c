@@ -22,7 +22,7 @@ const struct config_key cdc_keys[] = {
     {"cdc.position.topic", CONFIG_STRING, "_bridgelab_cdc_positions", 0, 0, "compacted topic of committed positions"},
     {"cdc.history.topic", CONFIG_STRING, "_bridgelab_cdc_schema_history", 0, 0, "topic recording DDL"},
     {"cdc.batch.max.events", CONFIG_INT, "20000", 1, 1e7, "events in one Kafka transaction at most"},
-    {"cdc.batch.max.ms", CONFIG_INT, "50", 1, 60000, "longest a Kafka transaction stays open"},
+    {"cdc.batch.max.ms", CONFIG_INT, "25", 1, 60000, "longest a Kafka transaction stays open"},
     {"cdc.http.listen", CONFIG_STRING, "127.0.0.1:8083", 0, 0, "where /metrics and /healthz are served (empty: off)"},
     {0},
 };

@@ -346,6 +346,8 @@ static void test_producer_settings(void **state) {
     assert_string_equal(buf, "murmur2_random");
     conf_value(conf, "linger.ms", buf, sizeof buf);
     assert_string_equal(buf, "10");
+    conf_value(conf, "retry.backoff.ms", buf, sizeof buf);
+    assert_string_equal(buf, "5");
     kafka_producer_free(p);
 
     /* What the user chose stays; what breaks exactly-once is refused. */
