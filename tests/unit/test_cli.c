@@ -13,26 +13,10 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "assert_text.h"
+
 #include "cli.h"
 #include "config.h"
-
-#define assert_contains(hay, needle)                                                                                   \
-    do {                                                                                                               \
-        const char *hay_ = (hay), *needle_ = (needle);                                                                 \
-        if (!hay_ || !strstr(hay_, needle_)) {                                                                         \
-            print_error("'%s' does not contain '%s'\n", hay_ ? hay_ : "(null)", needle_);                              \
-            fail();                                                                                                    \
-        }                                                                                                              \
-    } while (0)
-
-#define assert_not_contains(hay, needle)                                                                               \
-    do {                                                                                                               \
-        const char *hay_ = (hay), *needle_ = (needle);                                                                 \
-        if (strstr(hay_, needle_)) {                                                                                   \
-            print_error("'%s' contains '%s'\n", hay_, needle_);                                                        \
-            fail();                                                                                                    \
-        }                                                                                                              \
-    } while (0)
 
 static const struct config_key keys[] = {
     {"name", CONFIG_STRING, "anon", 0, 0, "a name"},

@@ -16,20 +16,13 @@
 #include <cmocka.h>
 // clang-format on
 
+#include "assert_text.h"
+
 #include "config.h"
 #include "kafka.h"
 #include "log.h"
 
 #include <librdkafka/rdkafka_mock.h> /* after rdkafka.h (from kafka.h) */
-
-#define assert_contains(hay, needle)                                                                                   \
-    do {                                                                                                               \
-        const char *hay_ = (hay), *needle_ = (needle);                                                                 \
-        if (!hay_ || !strstr(hay_, needle_)) {                                                                         \
-            print_error("'%s' does not contain '%s'\n", hay_ ? hay_ : "(null)", needle_);                              \
-            fail();                                                                                                    \
-        }                                                                                                              \
-    } while (0)
 
 /* Kafka protocol request types (ApiKey) the tests inject errors into. */
 enum { API_PRODUCE = 0, API_END_TXN = 26, API_ADD_PARTITIONS_TO_TXN = 24 };

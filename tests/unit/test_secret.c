@@ -16,16 +16,9 @@
 #include <cmocka.h>
 // clang-format on
 
-#include "secret.h"
+#include "assert_text.h"
 
-#define assert_contains(hay, needle)                                                                                   \
-    do {                                                                                                               \
-        const char *hay_ = (hay), *needle_ = (needle);                                                                 \
-        if (!hay_ || !strstr(hay_, needle_)) {                                                                         \
-            print_error("'%s' does not contain '%s'\n", hay_ ? hay_ : "(null)", needle_);                              \
-            fail();                                                                                                    \
-        }                                                                                                              \
-    } while (0)
+#include "secret.h"
 
 static char tmpdir[64];
 static char paths[64][256];
