@@ -1004,6 +1004,15 @@ static int read_frac(const uint8_t *p, int fsp, const struct decode *d, int32_t 
     return 0;
 }
 
+/* The packed hour (10 bits), minute and second (6 bits each) of TIME2 and
+ * DATETIME2, with the microseconds. */
+static void set_hms(struct value *out, int64_t hms, int usec) {
+    out->v.time.hour = (int)((hms >> 12) % (1 << 10));
+    out->v.time.minute = (int)((hms >> 6) % (1 << 6));
+    out->v.time.second = (int)(hms % (1 << 6));
+    out->v.time.usec = usec;
+}
+
 static int decode_time2(struct cursor *c, const struct decode *d, int fsp, struct value *out) {
     const uint8_t *p = NULL;
     if (take(c, d, 3 + (size_t)frac_bytes(fsp), &p) != 0)
@@ -1048,10 +1057,7 @@ static int decode_time2(struct cursor *c, const struct decode *d, int fsp, struc
     int usec = (int)(packed % (1 << 24));
     if (usec > 999999)
         return value_fail(d, "invalid fractional seconds");
-    out->v.time.hour = (int)((hms >> 12) % (1 << 10));
-    out->v.time.minute = (int)((hms >> 6) % (1 << 6));
-    out->v.time.second = (int)(hms % (1 << 6));
-    out->v.time.usec = usec;
+    set_hms(out, hms, usec);
     return 0;
 }
 
@@ -1071,10 +1077,7 @@ static int decode_datetime2(struct cursor *c, const struct decode *d, int fsp, s
     out->v.time.year = (int)(ym / 13);
     out->v.time.month = (int)(ym % 13);
     out->v.time.day = (int)(ymd % (1 << 5));
-    out->v.time.hour = (int)(hms >> 12);
-    out->v.time.minute = (int)((hms >> 6) % (1 << 6));
-    out->v.time.second = (int)(hms % (1 << 6));
-    out->v.time.usec = usec;
+    set_hms(out, hms, usec);
     return 0;
 }
 

@@ -50,6 +50,15 @@ struct cdc {
     uint64_t seen_pos;        /* its end position in the current file */
     long long lag_checked_ms; /* when the head was last asked for */
 
+    /* Where the last table's rows go: rows come in runs of one table, so
+     * this spares the filter and the topic name on every row. */
+    struct {
+        const struct table *table;
+        char database[130], name[130];
+        int wanted;
+        char topic[512];
+    } route;
+
     pthread_mutex_t lock;
     struct cdc_metrics metrics;
 };
@@ -252,10 +261,23 @@ struct produce_ctx {
     size_t errlen;
 };
 
+/* The topic of a wanted table's rows, or NULL when its rows are not wanted. */
+static const char *route(struct cdc *c, const struct table *t) {
+    if (t != c->route.table || strcmp(t->name, c->route.name) != 0 || strcmp(t->database, c->route.database) != 0) {
+        c->route.table = t;
+        snprintf(c->route.database, sizeof c->route.database, "%s", t->database);
+        snprintf(c->route.name, sizeof c->route.name, "%s", t->name);
+        c->route.wanted = strcmp(t->database, c->s->database) == 0 && cdc_settings_wants(c->s, t->name);
+        cdc_settings_topic(c->s, t->database, t->name, c->route.topic, sizeof c->route.topic);
+    }
+    return c->route.wanted ? c->route.topic : NULL;
+}
+
 static enum step produce_change(struct cdc *c, const struct row_change *change, const struct event_source *source,
                                 char *err, size_t errlen) {
-    char topic[512];
-    cdc_settings_topic(c->s, change->table->database, change->table->name, topic, sizeof topic);
+    const char *topic = route(c, change->table);
+    if (!topic)
+        return STEP_OK;
     json_writer_reset(c->key);
     int has_key = event_json_key(c->key, change);
     json_writer_reset(c->value);
@@ -279,7 +301,7 @@ static enum step produce_change(struct cdc *c, const struct row_change *change, 
 static int on_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
     struct cdc *c = p->c;
-    if (strcmp(change->table->database, c->s->database) != 0 || !cdc_settings_wants(c->s, change->table->name))
+    if (!route(c, change->table))
         return 0;
     struct event_source source = *p->source;
     if (change->op == ROW_UPDATE && event_json_key_changed(change)) {
@@ -448,8 +470,7 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
             return STEP_FATAL;
         }
         unsigned meta = binlog_rows_metadata(c->rows, t->id);
-        if (!(meta & (BINLOG_META_NAMES | BINLOG_META_NAMES_GIVEN)) && strcmp(t->database, c->s->database) == 0 &&
-            cdc_settings_wants(c->s, t->name))
+        if (!(meta & (BINLOG_META_NAMES | BINLOG_META_NAMES_GIVEN)) && route(c, t))
             return name_columns(c, t, err, errlen);
         return STEP_OK;
     }
