@@ -172,6 +172,18 @@ static const unsigned char byte_class[256] = {
 
 static const char hex_digits[] = "0123456789abcdef";
 
+/* Strings are written by two paths:
+ *   - the fast path, copy_plain(), copies the bytes that go out as they are
+ *     (printable ASCII other than '"' and '\\'), testing and storing eight
+ *     at a time. Column names, timestamps and most values hold nothing else,
+ *     so put_string() copies them in one pass into the n + 2 bytes its
+ *     caller reserved, with no further reserve;
+ *   - the slow path, put_escaped(), takes over at the first byte that needs
+ *     an escape or a UTF-8 check and writes the rest in chunks, each of
+ *     which reserves its worst case; between such bytes it copies runs with
+ *     copy_plain() too.
+ * The output is the same as escaping one byte at a time would give. */
+
 /* Input is escaped in chunks so that the room reserved for the worst case
  * (6 output bytes per input byte, "\u00XX") stays small for long strings. */
 #define ESCAPE_CHUNK 4096
@@ -179,72 +191,113 @@ static const char hex_digits[] = "0123456789abcdef";
 /* 1 if none of 8 bytes needs attention: no control character, quote,
  * backslash or byte above 0x7F (word-at-a-time tests of "has a byte less
  * than" and "has a zero byte", which never miss one). */
-static inline int plain8(const unsigned char *p) {
+static inline int plain_word(uint64_t x) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    uint64_t x;
-    memcpy(&x, p, 8);
     uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
     uint64_t control = (x - ones * 0x20) & ~x;
     uint64_t quotes = (quote - ones) & ~quote, backslashes = (backslash - ones) & ~backslash;
     return ((control | quotes | backslashes | x) & highs) == 0;
 }
 
-/* Writes s as a quoted, escaped string; the caller has placed any comma. */
-static void put_string(struct json_writer *w, const unsigned char *s, size_t n) {
-    if (reserve(w, 1))
-        return;
-    w->buf[w->len++] = '"';
+/* Returns the length of the longest prefix of s[0..n) that needs no escape
+ * or UTF-8 check, having copied at least that prefix to out, which has room
+ * for n bytes (what it copies beyond is overwritten by the slow path).
+ * Words are copied and tested eight bytes at a time; the last 1-7 bytes of
+ * a longer string, or a whole string of 4-7, as one word of overlapping
+ * loads (bytes tested twice are plain already). Within a word that is not
+ * all plain, a byte at a time finds where the prefix ends. */
+static inline size_t copy_plain(char *out, const unsigned char *s, size_t n) {
+    size_t i = 0;
+    uint64_t x;
+    if (n >= 8) {
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&x, s + i, 8);
+            memcpy(out + i, &x, 8);
+            if (!plain_word(x))
+                break;
+        }
+        if (i + 8 > n) {
+            if (i == n)
+                return n;
+            memcpy(&x, s + n - 8, 8);
+            memcpy(out + n - 8, &x, 8);
+            if (plain_word(x))
+                return n;
+        }
+    } else if (n >= 4) {
+        uint32_t head, tail;
+        memcpy(&head, s, 4);
+        memcpy(&tail, s + n - 4, 4);
+        memcpy(out, &head, 4);
+        memcpy(out + n - 4, &tail, 4);
+        if (plain_word((uint64_t)head << 32 | tail))
+            return n;
+    } else {
+        for (size_t k = 0; k < n; k++)
+            out[k] = (char)s[k];
+    }
+    while (i < n && byte_class[s[i]] == 0)
+        i++;
+    return i;
+}
+
+/* Writes one escape for c ('"', '\\' or a control character) at out;
+ * returns where it ends. */
+static char *put_escape(char *out, unsigned c) {
+    *out++ = '\\';
+    switch (c) {
+    case '"':
+        *out++ = '"';
+        break;
+    case '\\':
+        *out++ = '\\';
+        break;
+    case '\b':
+        *out++ = 'b';
+        break;
+    case '\f':
+        *out++ = 'f';
+        break;
+    case '\n':
+        *out++ = 'n';
+        break;
+    case '\r':
+        *out++ = 'r';
+        break;
+    case '\t':
+        *out++ = 't';
+        break;
+    default:
+        memcpy(out, "u00", 3);
+        out[3] = hex_digits[c >> 4];
+        out[4] = hex_digits[c & 15];
+        out += 5;
+    }
+    return out;
+}
+
+/* The slow path: writes s[0..n) escaped, with each maximal ill-formed UTF-8
+ * subsequence as U+FFFD; no quotes. Out of line, so that the fast path in
+ * put_string() stays small. */
+__attribute__((noinline)) static void put_escaped(struct json_writer *w, const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t chunk_end = n - i > ESCAPE_CHUNK ? i + ESCAPE_CHUNK : n;
+        /* Keeps the text NUL-terminated should the reserve fail. */
+        w->buf[w->len] = '\0';
         /* A multi-byte sequence may run up to 3 bytes past the chunk. */
         if (reserve(w, (chunk_end - i) * 6 + 8))
             return;
         char *out = w->buf + w->len;
         while (i < chunk_end) {
-            size_t run = i;
-            while (run + 8 <= chunk_end && plain8(s + run))
-                run += 8;
-            while (run < chunk_end && byte_class[s[run]] == 0)
-                run++;
-            if (run > i) {
-                memcpy(out, s + i, run - i);
-                out += run - i;
-                i = run;
-                if (i == chunk_end)
-                    break;
-            }
+            size_t run = copy_plain(out, s + i, chunk_end - i);
+            out += run;
+            i += run;
+            if (i == chunk_end)
+                break;
             unsigned c = s[i];
             if (byte_class[c] == 1) {
-                *out++ = '\\';
-                switch (c) {
-                case '"':
-                    *out++ = '"';
-                    break;
-                case '\\':
-                    *out++ = '\\';
-                    break;
-                case '\b':
-                    *out++ = 'b';
-                    break;
-                case '\f':
-                    *out++ = 'f';
-                    break;
-                case '\n':
-                    *out++ = 'n';
-                    break;
-                case '\r':
-                    *out++ = 'r';
-                    break;
-                case '\t':
-                    *out++ = 't';
-                    break;
-                default:
-                    memcpy(out, "u00", 3);
-                    out[3] = hex_digits[c >> 4];
-                    out[4] = hex_digits[c & 15];
-                    out += 5;
-                }
+                out = put_escape(out, c);
                 i++;
                 continue;
             }
@@ -287,8 +340,21 @@ static void put_string(struct json_writer *w, const unsigned char *s, size_t n) 
         }
         w->len = (size_t)(out - w->buf);
     }
-    if (reserve(w, 1))
-        return;
+}
+
+/* Writes s as a quoted, escaped string; the caller has placed any comma and
+ * reserved room for n + 2 bytes (and the NUL). */
+static void put_string(struct json_writer *w, const unsigned char *s, size_t n) {
+    w->buf[w->len++] = '"';
+    size_t plain = copy_plain(w->buf + w->len, s, n);
+    w->len += plain;
+    if (plain < n) {
+        put_escaped(w, s + plain, n - plain);
+        if (reserve(w, 1)) {
+            w->buf[w->len] = '\0';
+            return;
+        }
+    }
     w->buf[w->len++] = '"';
     w->buf[w->len] = '\0';
 }
@@ -305,12 +371,19 @@ void json_writer_key_n(struct json_writer *w, const char *key, size_t len) {
         misuse(w);
         return;
     }
+    if (!key)
+        len = 0;
+    /* The comma, the quotes and the colon. */
+    if (len > SIZE_MAX - 4) {
+        w->status = JSON_WRITER_NOMEM;
+        return;
+    }
     if (reserve(w, len + 4))
         return;
     if (*level & LEVEL_MEMBERS)
         w->buf[w->len++] = ',';
     *level |= LEVEL_MEMBERS | LEVEL_KEYED;
-    put_string(w, (const unsigned char *)(key ? key : ""), key ? len : 0);
+    put_string(w, (const unsigned char *)(key ? key : ""), len);
     if (reserve(w, 1))
         return;
     put(w, ":", 1);
@@ -321,6 +394,12 @@ void json_writer_key(struct json_writer *w, const char *key) { json_writer_key_n
 void json_writer_string_n(struct json_writer *w, const char *s, size_t len) {
     if (!s) {
         json_writer_null(w);
+        return;
+    }
+    /* The quotes, and the comma before_value() adds. */
+    if (len > SIZE_MAX - 3) {
+        if (w->status == JSON_WRITER_OK)
+            w->status = JSON_WRITER_NOMEM;
         return;
     }
     if (before_value(w, len + 2))

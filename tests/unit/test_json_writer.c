@@ -322,6 +322,357 @@ static void test_every_byte_at_every_position(void **state) {
     json_writer_free(w);
 }
 
+/* The tests below check the exact text, byte for byte: strings are copied
+ * a word at a time until the first byte that needs an escape or a UTF-8
+ * check, so they put such bytes at the first, a middle and the last
+ * position, at word edges, after long runs and across the writer's 4096-byte
+ * escape chunks. */
+
+/* Appends n bytes to a growing expected text. */
+struct text {
+    char *bytes;
+    size_t len;
+};
+
+static void text_add(struct text *t, const char *bytes, size_t n) {
+    memcpy(t->bytes + t->len, bytes, n);
+    t->len += n;
+}
+
+/* What a lone byte (no UTF-8 sequence around it) becomes inside a string:
+ * itself, an escape, or U+FFFD. Written independently of the writer. */
+static void text_add_lone_byte(struct text *t, unsigned char b) {
+    char escape[8];
+    switch (b) {
+    case '"':
+        text_add(t, "\\\"", 2);
+        break;
+    case '\\':
+        text_add(t, "\\\\", 2);
+        break;
+    case '\b':
+        text_add(t, "\\b", 2);
+        break;
+    case '\f':
+        text_add(t, "\\f", 2);
+        break;
+    case '\n':
+        text_add(t, "\\n", 2);
+        break;
+    case '\r':
+        text_add(t, "\\r", 2);
+        break;
+    case '\t':
+        text_add(t, "\\t", 2);
+        break;
+    default:
+        if (b < 0x20) {
+            snprintf(escape, sizeof escape, "\\u%04x", b);
+            text_add(t, escape, 6);
+        } else if (b >= 0x80) {
+            text_add(t, FFFD, 3);
+        } else {
+            text_add(t, (const char *)&b, 1);
+        }
+    }
+}
+
+/* Fails unless the writer's whole text is prefix, body, suffix. */
+static void assert_text(const struct json_writer *w, const char *prefix, const char *body, size_t body_len,
+                        const char *suffix) {
+    size_t pre = strlen(prefix), post = strlen(suffix), len = json_writer_len(w);
+    const char *data = json_writer_data(w);
+    assert_int_equal(json_writer_status(w), JSON_WRITER_OK);
+    if (len != pre + body_len + post || memcmp(data, prefix, pre) != 0 || memcmp(data + pre, body, body_len) != 0 ||
+        memcmp(data + pre + body_len, suffix, post) != 0) {
+        print_error("expected %s%.*s%s (%zu bytes)\n     got %.*s (%zu bytes)\n", prefix, (int)body_len, body, suffix,
+                    pre + body_len + post, (int)len, data, len);
+        fail();
+    }
+    assert_int_equal(data[len], '\0');
+}
+
+/* Writes in[0..len) as a string value and as a key, each time from a new
+ * writer of one byte, which the string must grow; both must give exactly
+ * the escaped text expected. */
+static void assert_escapes_to(const char *in, size_t len, const char *expected, size_t expected_len) {
+    struct json_writer *w = json_writer_new(1);
+    assert_non_null(w);
+    json_writer_begin_object(w);
+    json_writer_key_n(w, in, len);
+    json_writer_int(w, 1);
+    json_writer_end_object(w);
+    assert_text(w, "{\"", expected, expected_len, "\":1}");
+    json_writer_free(w);
+
+    w = json_writer_new(1);
+    assert_non_null(w);
+    json_writer_begin_array(w);
+    json_writer_null(w);
+    json_writer_string_n(w, in, len);
+    json_writer_end_array(w);
+    assert_text(w, "[null,\"", expected, expected_len, "\"]");
+    json_writer_free(w);
+
+    w = json_writer_new(1);
+    assert_non_null(w);
+    json_writer_string_n(w, in, len);
+    assert_text(w, "\"", expected, expected_len, "\"");
+    json_writer_free(w);
+}
+
+/* Every byte value at every position of strings of 1 to 33 bytes: the
+ * lengths below, at and above one word (1-3 bytes go one at a time, 4-7
+ * as two overlapping halves, longer strings by words and a last
+ * overlapping word). Printable fillers include the neighbours of '"' and
+ * '\\', space, '~' and DEL, which go out as they are. */
+static void test_lone_byte_at_every_position_of_every_length(void **state) {
+    (void)state;
+    static const char fillers[] = " !#[]~\x7f"
+                                  "az09";
+    char in[33], expected_bytes[33 + 6] = {0};
+    for (size_t len = 1; len <= sizeof in; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (int b = 0; b < 256; b++) {
+                for (size_t i = 0; i < len; i++)
+                    in[i] = fillers[(i * 5 + len) % (sizeof fillers - 1)];
+                in[at] = (char)b;
+                struct text expected = {expected_bytes, 0};
+                text_add(&expected, in, at);
+                text_add_lone_byte(&expected, (unsigned char)b);
+                text_add(&expected, in + at + 1, len - at - 1);
+                assert_escapes_to(in, len, expected.bytes, expected.len);
+            }
+        }
+    }
+    /* and nothing to escape, at every length from 0 */
+    for (size_t len = 0; len <= sizeof in; len++) {
+        for (size_t i = 0; i < len; i++)
+            in[i] = fillers[(i * 3 + len) % (sizeof fillers - 1)];
+        assert_escapes_to(in, len, in, len);
+    }
+}
+
+/* Long clean runs (the writers start at one byte: the fast path's single
+ * reserve has to grow them) alone, and with a control character, quote, backslash,
+ * NUL or invalid byte at the very end, at the start, in the middle, or
+ * after a clean run that ends at, before or after an escape chunk (4096
+ * bytes on from the first byte that needs attention). */
+static void test_long_clean_runs(void **state) {
+    (void)state;
+    enum { RUN = 70000 };
+    char *in = malloc(RUN + 1), *expected_bytes = malloc(RUN + 32);
+    assert_non_null(in);
+    assert_non_null(expected_bytes);
+    for (size_t i = 0; i < RUN + 1; i++)
+        in[i] = (char)('a' + i % 26);
+    static const struct {
+        char byte;
+        const char *escaped;
+    } specials[] = {{'\x01', "\\u0001"}, {'\n', "\\n"},  {'"', "\\\""},
+                    {'\\', "\\\\"},      {'\xff', FFFD}, {'\0', "\\u0000"}};
+    /* nothing to escape */
+    for (size_t run = RUN - 8; run <= RUN; run++)
+        assert_escapes_to(in, run, in, run);
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+        size_t esc_len = strlen(specials[k].escaped);
+        /* at the very end, after runs of every length modulo 8 */
+        for (size_t run = RUN - 8; run <= RUN; run++) {
+            char saved = in[run];
+            in[run] = specials[k].byte;
+            struct text expected = {expected_bytes, 0};
+            text_add(&expected, in, run);
+            text_add(&expected, specials[k].escaped, esc_len);
+            assert_escapes_to(in, run + 1, expected.bytes, expected.len);
+            in[run] = saved;
+        }
+        /* at the start and in the middle */
+        static const size_t ats[] = {0, 1, RUN / 2};
+        for (size_t i = 0; i < sizeof ats / sizeof ats[0]; i++) {
+            char saved = in[ats[i]];
+            in[ats[i]] = specials[k].byte;
+            struct text expected = {expected_bytes, 0};
+            text_add(&expected, in, ats[i]);
+            text_add(&expected, specials[k].escaped, esc_len);
+            text_add(&expected, in + ats[i] + 1, RUN - ats[i] - 1);
+            assert_escapes_to(in, RUN, expected.bytes, expected.len);
+            in[ats[i]] = saved;
+        }
+    }
+
+    /* the first byte needs an escape: the whole string takes the slow path,
+     * whose chunks end 4096 bytes on */
+    for (size_t at = 4090; at <= 4100; at++) {
+        char saved = in[at];
+        in[0] = '\t';
+        in[at] = '\x1f';
+        struct text expected = {expected_bytes, 0};
+        text_add(&expected, "\\t", 2);
+        text_add(&expected, in + 1, at - 1);
+        text_add(&expected, "\\u001f", 6);
+        text_add(&expected, in + at + 1, RUN - at - 1);
+        assert_escapes_to(in, RUN, expected.bytes, expected.len);
+        in[at] = saved;
+        in[0] = 'a';
+    }
+    free(in);
+    free(expected_bytes);
+}
+
+static void fill_plain(char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        p[i] = (char)('A' + i % 26);
+}
+
+/* Multi-byte sequences, valid and not, at every offset around the first
+ * words and with every short run after them. */
+static void test_utf8_at_word_boundaries(void **state) {
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"\xC3\xA9", "\xC3\xA9"},
+        {"\xE2\x82\xAC", "\xE2\x82\xAC"},
+        {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+        {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},
+        {"\xC3\xA9\xE2\x82\xAC", "\xC3\xA9\xE2\x82\xAC"},
+        {"\x80", FFFD},
+        {"\xC3", FFFD},                                  /* truncated by what follows, or the end */
+        {"\xE2\x82", FFFD},                              /* one replacement */
+        {"\xF0\x9F\x98", FFFD},                          /* one replacement */
+        {"\xC0\xAF", FFFD FFFD},                         /* overlong */
+        {"\xED\xA0\x80", FFFD FFFD FFFD},                /* surrogate */
+        {"\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD},       /* beyond U+10FFFF */
+        {"\xFF\xC3\xA9\xFE", FFFD "\xC3\xA9" FFFD},      /* invalid around valid */
+        {"\xE2\x82\xAC\x80", "\xE2\x82\xAC" FFFD},       /* a continuation too many */
+        {"\xE2\x82\n", FFFD "\\n"},                      /* cut short by a control */
+        {"\xF0\x9F\x98\"\xC3\xA9", FFFD "\\\"\xC3\xA9"}, /* by a quote */
+    };
+    char in[48], expected_bytes[96] = {0};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t n = strlen(cases[k].in), out_n = strlen(cases[k].out);
+        for (size_t before = 0; before <= 17; before++) {
+            for (size_t after = 0; after <= 17; after++) {
+                fill_plain(in, before);
+                memcpy(in + before, cases[k].in, n);
+                fill_plain(in + before + n, after);
+                struct text expected = {expected_bytes, 0};
+                text_add(&expected, in, before);
+                text_add(&expected, cases[k].out, out_n);
+                text_add(&expected, in + before + n, after);
+                assert_escapes_to(in, before + n + after, expected.bytes, expected.len);
+            }
+        }
+    }
+}
+
+/* A sequence that starts at the end of one escape chunk and ends in the
+ * next is checked as one: kept if valid, one U+FFFD if truncated. */
+static void test_utf8_across_escape_chunks(void **state) {
+    (void)state;
+    enum { LEN = 9000 };
+    char *in = malloc(LEN), *expected_bytes = malloc(LEN + 16);
+    assert_non_null(in);
+    assert_non_null(expected_bytes);
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        {"\xC3\xA9", "\xC3\xA9"}, {"\xE2\x82\xAC", "\xE2\x82\xAC"}, {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+        {"\xF0\x9F\x98", FFFD},   {"\xED\xA0\x80", FFFD FFFD FFFD},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t n = strlen(cases[k].in), out_n = strlen(cases[k].out);
+        /* the escape at 0 sends everything to the slow path: its first
+         * chunk is in[0..4096) */
+        for (size_t at = 4092; at <= 4097; at++) {
+            for (size_t len = at + n; len <= at + n + 9; len += 9) {
+                in[0] = '\r';
+                fill_plain(in + 1, at - 1);
+                memcpy(in + at, cases[k].in, n);
+                fill_plain(in + at + n, len - at - n);
+                struct text expected = {expected_bytes, 0};
+                text_add(&expected, "\\r", 2);
+                text_add(&expected, in + 1, at - 1);
+                text_add(&expected, cases[k].out, out_n);
+                text_add(&expected, in + at + n, len - at - n);
+                assert_escapes_to(in, len, expected.bytes, expected.len);
+            }
+        }
+    }
+    free(in);
+    free(expected_bytes);
+}
+
+/* string_n and key_n write every byte they are given, NUL included, where
+ * the NUL-terminated forms stop at the first NUL. */
+static void test_embedded_nul(void **state) {
+    (void)state;
+    struct json_writer *w = writer();
+    assert_escapes_to("\0", 1, "\\u0000", 6);
+    assert_escapes_to("\0abc", 4, "\\u0000abc", 9);
+    assert_escapes_to("ab\0cd", 5, "ab\\u0000cd", 10);
+    assert_escapes_to("abcdefg\0", 8, "abcdefg\\u0000", 13);
+    assert_escapes_to("abcdefgh\0", 9, "abcdefgh\\u0000", 14);
+    assert_escapes_to("abcdefgh\0ijklmnop", 17, "abcdefgh\\u0000ijklmnop", 22);
+    assert_escapes_to("\0\0\0\0\0\0\0\0", 8, "\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000", 48);
+
+    json_writer_reset(w);
+    json_writer_string(w, "customer\0_id");
+    assert_string_equal(json_writer_data(w), "\"customer\"");
+    json_writer_reset(w);
+    json_writer_begin_object(w);
+    json_writer_key(w, "customer\0_id");
+    json_writer_string(w, "\0hidden");
+    json_writer_end_object(w);
+    assert_string_equal(json_writer_data(w), "{\"customer\":\"\"}");
+    json_writer_free(w);
+}
+
+/* Keys: the usual ones go out as they are, one after another; a NULL or
+ * empty key is "". */
+static void test_keys(void **state) {
+    (void)state;
+    struct json_writer *w = writer();
+    json_writer_begin_object(w);
+    json_writer_key(w, "customer_id");
+    json_writer_int(w, 12);
+    json_writer_key_n(w, "created_at_and_more", 10);
+    json_writer_string(w, "2024-03-01T12:34:56.123456Z");
+    json_writer_key(w, "op");
+    json_writer_string(w, "c");
+    json_writer_key(w, "caf\xC3\xA9");
+    json_writer_string(w, "Fruit Co 12");
+    json_writer_key(w, "a\"b");
+    json_writer_string(w, "x\\y");
+    json_writer_end_object(w);
+    assert_string_equal(json_writer_data(w), "{\"customer_id\":12,\"created_at\":\"2024-03-01T12:34:56.123456Z\","
+                                             "\"op\":\"c\",\"caf\xC3\xA9\":\"Fruit Co 12\",\"a\\\"b\":\"x\\\\y\"}");
+    json_decref(parse(w));
+
+    json_writer_reset(w);
+    json_writer_begin_object(w);
+    json_writer_key(w, NULL);
+    json_writer_int(w, 1);
+    json_writer_end_object(w);
+    assert_string_equal(json_writer_data(w), "{\"\":1}");
+
+    json_writer_reset(w);
+    json_writer_begin_array(w);
+    json_writer_begin_object(w);
+    json_writer_key_n(w, NULL, 5);
+    json_writer_int(w, 1);
+    json_writer_end_object(w);
+    json_writer_begin_object(w);
+    json_writer_key_n(w, "", 0);
+    json_writer_string_n(w, "", 0);
+    json_writer_end_object(w);
+    json_writer_end_array(w);
+    assert_string_equal(json_writer_data(w), "[{\"\":1},{\"\":\"\"}]");
+    json_writer_free(w);
+}
+
 /* splitmix64: repeatable pseudo-random bytes for the fuzz tests. */
 static uint64_t next_random(uint64_t *s) {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
@@ -642,6 +993,12 @@ int main(void) {
         cmocka_unit_test(test_valid_utf8_passes_through),
         cmocka_unit_test(test_invalid_utf8_becomes_replacement_chars),
         cmocka_unit_test(test_every_byte_at_every_position),
+        cmocka_unit_test(test_lone_byte_at_every_position_of_every_length),
+        cmocka_unit_test(test_long_clean_runs),
+        cmocka_unit_test(test_utf8_at_word_boundaries),
+        cmocka_unit_test(test_utf8_across_escape_chunks),
+        cmocka_unit_test(test_embedded_nul),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_random_bytes_always_valid),
         cmocka_unit_test(test_integers),
         cmocka_unit_test(test_doubles),
