@@ -589,6 +589,17 @@ enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t
     return KAFKA_TXN_OK;
 }
 
+int kafka_producer_learn_topics(struct kafka_producer *p, int timeout_ms, char *err, size_t errlen) {
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t code = rd_kafka_metadata(p->rk, 1, NULL, &md, timeout_ms);
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (!code)
+        return 0;
+    snprintf(err, errlen, "%s: reading the topics of Kafka at %s: %s", p->stage, p->servers, rd_kafka_err2str(code));
+    return -1;
+}
+
 void kafka_producer_free(struct kafka_producer *p) {
     if (!p)
         return;
@@ -880,7 +891,8 @@ static int wait_for_leaders(rd_kafka_t *rk, const char *topic, int partitions, i
     while (rkt && rc != 0) {
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t code = rd_kafka_metadata(rk, 0, rkt, &md, slice_ms(deadline, 2000));
-        if (!code && md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt >= partitions) {
+        if (!code && md->topic_cnt == 1 && !md->topics[0].err &&
+            md->topics[0].partition_cnt >= (partitions > 0 ? partitions : 1)) {
             rc = 0;
             for (int i = 0; i < md->topics[0].partition_cnt; i++)
                 if (md->topics[0].partitions[i].err || md->topics[0].partitions[i].leader < 0)
@@ -908,7 +920,7 @@ static void check_existing(rd_kafka_t *rk, const char *topic, int partitions, co
                            int timeout_ms) {
     char why[512];
     int count = partition_count(rk, topic, now_ms() + timeout_ms, why, sizeof why);
-    if (count > 0 && count != partitions)
+    if (count > 0 && partitions > 0 && count != partitions)
         log_warn("topic %s exists with %d partitions, not %d as asked: left as it is", topic, count, partitions);
     if (!configs || !configs[0])
         return;
@@ -927,61 +939,101 @@ static void check_existing(rd_kafka_t *rk, const char *topic, int partitions, co
     rd_kafka_event_destroy(ev);
 }
 
-int kafka_ensure_topic(const rd_kafka_conf_t *conf, const char *topic, int partitions, int replication_factor,
-                       const char *const *configs, int timeout_ms, char *err, size_t errlen) {
-    char what[320], why[512], servers[256];
-    snprintf(what, sizeof what, "creating topic %s", topic);
-    rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), what, err, errlen);
-    if (!rk)
+/* One topic's CreateTopics result: 0 when it exists now, else -1 with why. */
+static int topic_created(rd_kafka_t *rk, const rd_kafka_topic_result_t *result, int partitions,
+                         const char *const *configs, int timeout_ms, const char *servers, char *why, size_t whylen) {
+    const char *topic = rd_kafka_topic_result_name(result);
+    rd_kafka_resp_err_t code = rd_kafka_topic_result_error(result);
+    if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (wait_for_leaders(rk, topic, partitions, timeout_ms, why, whylen) != 0)
+            return -1;
+        log_info("created topic %s on Kafka at %s", topic, servers);
+        return 0;
+    }
+    if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        check_existing(rk, topic, partitions, configs, timeout_ms);
+        return 0;
+    }
+    if (code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+        /* Not allowed to create topics: fine if it is there already. */
+        char ignored[256];
+        if (partition_count(rk, topic, now_ms() + timeout_ms, ignored, sizeof ignored) > 0)
+            return 0;
+        snprintf(why, whylen, "%s: not allowed to create it: create the topic, or grant CREATE on it", topic);
         return -1;
+    }
+    const char *text = rd_kafka_topic_result_error_string(result);
+    snprintf(why, whylen, "%s: %s: %s", topic, rd_kafka_err2name(code), text ? text : rd_kafka_err2str(code));
+    return -1;
+}
+
+int kafka_ensure_topics(const rd_kafka_conf_t *conf, const char *const *topics, int count, int partitions,
+                        int replication_factor, const char *const *configs, int timeout_ms, char *err, size_t errlen) {
+    char what[320], why[512] = "", servers[256];
+    snprintf(what, sizeof what, count == 1 ? "creating topic %s" : "creating topics %s, ...",
+             count > 0 ? topics[0] : "");
+    if (count <= 0)
+        return 0;
+    rd_kafka_NewTopic_t **news = calloc((size_t)count, sizeof *news);
+    rd_kafka_t *rk = news ? new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), what, err, errlen) : NULL;
+    if (!rk) {
+        if (!news)
+            snprintf(err, errlen, "%s: out of memory", what);
+        free(news);
+        return -1;
+    }
     servers_of(rk, servers, sizeof servers);
-    int rc = -1;
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, replication_factor, why, sizeof why);
-    for (size_t i = 0; nt && configs && configs[i]; i += 2) {
-        rd_kafka_resp_err_t code = configs[i + 1] ? rd_kafka_NewTopic_set_config(nt, configs[i], configs[i + 1])
-                                                  : RD_KAFKA_RESP_ERR__INVALID_ARG;
-        if (code) {
-            snprintf(why, sizeof why, "config %s: %s", configs[i], rd_kafka_err2str(code));
-            rd_kafka_NewTopic_destroy(nt);
-            nt = NULL;
+    int rc = 0;
+    for (int t = 0; t < count && rc == 0; t++) {
+        news[t] = rd_kafka_NewTopic_new(topics[t], partitions, replication_factor, why, sizeof why);
+        rc = news[t] ? 0 : -1;
+        for (size_t i = 0; rc == 0 && configs && configs[i]; i += 2) {
+            rd_kafka_resp_err_t code = configs[i + 1]
+                                           ? rd_kafka_NewTopic_set_config(news[t], configs[i], configs[i + 1])
+                                           : RD_KAFKA_RESP_ERR__INVALID_ARG;
+            if (code) {
+                snprintf(why, sizeof why, "config %s: %s", configs[i], rd_kafka_err2str(code));
+                rc = -1;
+            }
         }
     }
-    if (!nt) {
+    if (rc != 0) {
         snprintf(err, errlen, "%s: %s", what, why);
-        rd_kafka_destroy(rk);
-        return -1;
-    }
-    rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
-    rd_kafka_event_t *ev = admin_wait(q, timeout_ms, why, sizeof why);
-    if (ev) {
-        size_t n = 0;
-        const rd_kafka_topic_result_t **results =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        rd_kafka_resp_err_t code = n == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
-        if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            rc = wait_for_leaders(rk, topic, partitions, timeout_ms, why, sizeof why);
-            if (rc == 0)
-                log_info("created topic %s (%d partitions, replication factor %d) on Kafka at %s", topic, partitions,
-                         replication_factor, servers);
-        } else if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            rc = 0;
-        } else {
-            const char *text = n == 1 ? rd_kafka_topic_result_error_string(results[0]) : NULL;
-            snprintf(why, sizeof why, "%s: %s", rd_kafka_err2name(code), text ? text : rd_kafka_err2str(code));
+    } else {
+        rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_CreateTopics(rk, news, (size_t)count, opts, q);
+        rd_kafka_event_t *ev = admin_wait(q, timeout_ms, why, sizeof why);
+        rc = -1;
+        if (ev) {
+            size_t n = 0;
+            const rd_kafka_topic_result_t **results =
+                rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+            rc = n == (size_t)count ? 0 : -1;
+            if (rc != 0)
+                snprintf(why, sizeof why, "%zu results for %d topics", n, count);
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = topic_created(rk, results[i], partitions, configs, timeout_ms, servers, why, sizeof why);
+            rd_kafka_event_destroy(ev);
         }
-        rd_kafka_event_destroy(ev);
-        if (code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-            check_existing(rk, topic, partitions, configs, timeout_ms);
+        if (rc != 0)
+            snprintf(err, errlen, "%s on Kafka at %s: %s: check the cluster and the topic's settings", what, servers,
+                     why);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_AdminOptions_destroy(opts);
     }
-    if (rc != 0)
-        snprintf(err, errlen, "%s on Kafka at %s: %s: check the cluster and the topic's settings", what, servers, why);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_AdminOptions_destroy(opts);
-    rd_kafka_NewTopic_destroy(nt);
+    for (int t = 0; t < count; t++)
+        if (news[t])
+            rd_kafka_NewTopic_destroy(news[t]);
+    free(news);
     rd_kafka_destroy(rk);
     return rc;
+}
+
+int kafka_ensure_topic(const rd_kafka_conf_t *conf, const char *topic, int partitions, int replication_factor,
+                       const char *const *configs, int timeout_ms, char *err, size_t errlen) {
+    return kafka_ensure_topics(conf, &topic, 1, partitions, replication_factor, configs, timeout_ms, err, errlen);
 }
 
 int kafka_topic_config(const rd_kafka_conf_t *conf, const char *topic, const char *name, char *value, size_t value_len,

@@ -94,6 +94,12 @@ enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t
 /* Aborts the transaction (nothing of it becomes visible). OK or FATAL. */
 enum kafka_txn kafka_producer_abort(struct kafka_producer *p, char *err, size_t errlen);
 
+/* Reads the partitions of every topic of the cluster now, so that the first
+ * records to a topic do not wait for librdkafka's periodic lookup of topics
+ * it does not know (up to a second, holding back the whole transaction).
+ * Returns 0, or -1 with err. */
+int kafka_producer_learn_topics(struct kafka_producer *p, int timeout_ms, char *err, size_t errlen);
+
 /* Records delivered to the cluster so far (committed or not); for metrics. */
 uint64_t kafka_producer_delivered(const struct kafka_producer *p);
 
@@ -116,11 +122,16 @@ int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *
 /* ------------------------------------------------------------------ topics */
 
 /* Creates the topic unless it exists (that is success too). configs is NULL
- * or "name", "value", ..., NULL (e.g. "cleanup.policy", "compact"). When the
+ * or "name", "value", ..., NULL (e.g. "cleanup.policy", "compact").
+ * partitions and replication_factor -1: the cluster's defaults. When the
  * topic exists with other partitions or configs than asked, that is logged
- * as a warning, not changed. Returns 0, or -1 with err. */
+ * as a warning, not changed; when the client may not create topics, a topic
+ * that exists is success. Returns 0, or -1 with err. */
 int kafka_ensure_topic(const rd_kafka_conf_t *conf, const char *topic, int partitions, int replication_factor,
                        const char *const *configs, int timeout_ms, char *err, size_t errlen);
+/* The same for count topics in one request. */
+int kafka_ensure_topics(const rd_kafka_conf_t *conf, const char *const *topics, int count, int partitions,
+                        int replication_factor, const char *const *configs, int timeout_ms, char *err, size_t errlen);
 
 /* The value of one config of a topic as the cluster reports it (DescribeConfigs).
  * Returns 0 with it in value, or -1 with err. */

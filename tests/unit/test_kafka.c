@@ -647,6 +647,40 @@ static void test_read_last_unreachable(void **state) {
     rd_kafka_conf_destroy(conf);
 }
 
+/* The producer learns every topic at once (creating them is checked on a
+ * real broker by the cdc suite: the 2.0.2 mock cluster has no CreateTopics). */
+static void test_learn_topics(void **state) {
+    struct fixture *f = *state;
+    char err[512];
+    const char *topics[] = {"dc01_customers", "dc01_orders", "dc01_lines"};
+    for (int t = 0; t < 3; t++)
+        rd_kafka_mock_topic_create(f->mock, topics[t], t + 1, 1);
+    struct kafka_producer *p = new_producer(f, "learn");
+    if (kafka_producer_learn_topics(p, 5000, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    const struct rd_kafka_metadata *md = NULL;
+    assert_int_equal(rd_kafka_metadata(kafka_producer_handle(p), 1, NULL, &md, 5000), 0);
+    int seen = 0;
+    for (int i = 0; i < md->topic_cnt; i++)
+        for (int t = 0; t < 3; t++)
+            seen += strcmp(md->topics[i].topic, topics[t]) == 0 && md->topics[i].partition_cnt == t + 1;
+    rd_kafka_metadata_destroy(md);
+    assert_int_equal(seen, 3);
+    kafka_producer_free(p);
+}
+
+static void test_learn_topics_unreachable(void **state) {
+    (void)state;
+    char err[512];
+    rd_kafka_conf_t *conf = unreachable_conf();
+    struct kafka_producer *p = kafka_producer_new(conf, "cdc", "unreachable", err, sizeof err);
+    assert_non_null(p);
+    assert_int_equal(kafka_producer_learn_topics(p, 500, err, sizeof err), -1);
+    assert_contains(err, "cdc: reading the topics of Kafka at 127.0.0.1:1");
+    kafka_producer_free(p);
+    rd_kafka_conf_destroy(conf);
+}
+
 static void test_ensure_topic_errors(void **state) {
     struct fixture *f = *state;
     char err[512];
@@ -686,6 +720,8 @@ int main(void) {
         cmocka_unit_test(test_init_times_out),
         cmocka_unit_test(test_read_last_unreachable),
         cmocka_unit_test_setup_teardown(test_ensure_topic_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learn_topics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learn_topics_unreachable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
