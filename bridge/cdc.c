@@ -7,8 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "binlog_client.h"
 #include "binlog_rows.h"
+#include "committer.h"
 #include "event_json.h"
 #include "gtid.h"
 #include "json_writer.h"
@@ -20,6 +22,7 @@
 #define GTID_FLAG_STANDALONE 1 /* a GTID event's flag: no XID or COMMIT follows (DDL) */
 #define POSITION_EVERY_MS 1000 /* an idle stream still moves its position this often */
 #define BACKOFF_MAX_MS 5000
+#define BATCH_MAX_BYTES (8 << 20) /* read ahead at most this much while a commit is in flight */
 
 enum step { STEP_OK, STEP_REPLAY, STEP_FATAL };
 
@@ -29,16 +32,25 @@ struct cdc {
     struct binlog_client *binlog;
     struct binlog_rows *rows;
     struct kafka_producer *producer;
+    struct committer *committer;
     struct json_writer *key, *value;
     char transactional_id[256];
 
-    char committed[1024]; /* the position in Kafka */
-    char pending[1024];   /* where the open Kafka transaction's last whole MySQL transaction ends */
-    int kafka_open;       /* a Kafka transaction is open */
+    /* The stream's records go into the filling batch; the spare one is in
+     * the committer's hands, or free. The snapshot produces directly. */
+    struct batch *filling, *spare;
+    int snapshotting;
+    uint64_t txn_events; /* changes of the MySQL transaction being read */
+    int64_t txn_last_event_ms;
+    long long handed_ms; /* when a batch was last handed to the committer */
+
+    char committed[1024]; /* the position in Kafka; written by the committer under lock */
+    char pending[1024];   /* where the last whole MySQL transaction read ends */
     int producer_broken;  /* the producer hit a fatal error other than fencing */
-    long long batch_events, batch_transactions;
-    long long batch_started_ms, last_commit_ms;
-    int64_t batch_last_event_ms;
+    int kafka_failed;     /* a Kafka call failed since the flag was cleared */
+
+    char **topics; /* the topics known to exist */
+    int topic_count;
 
     int in_transaction; /* between a GTID event and its end */
     int standalone;
@@ -58,10 +70,13 @@ struct cdc {
         int wanted;
         char topic[512];
     } route;
+    int64_t rows_now_ms; /* the clock read once per rows event, for the events' ts_ms */
 
     pthread_mutex_t lock;
     struct cdc_metrics metrics;
 };
+
+static void on_committed(const struct batch *b, void *ctx);
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -101,11 +116,15 @@ struct cdc *cdc_new(const struct cdc_settings *settings, const char *password, c
         binlog_rows_set_checksum(c->rows, BINLOG_CHECKSUM_NONE);
     c->key = json_writer_new(256);
     c->value = json_writer_new(4096);
+    c->filling = batch_new();
+    c->spare = batch_new();
+    c->committer = committer_new(on_committed, c);
     if (c->kafka_conf)
         c->producer = kafka_producer_new(c->kafka_conf, "cdc", c->transactional_id, err, errlen);
     else
         snprintf(err, errlen, "out of memory");
-    if (!c->kafka_conf || !c->binlog || !c->rows || !c->key || !c->value || !c->producer) {
+    if (!c->kafka_conf || !c->binlog || !c->rows || !c->key || !c->value || !c->filling || !c->spare || !c->committer ||
+        !c->producer) {
         if (c->kafka_conf && c->producer == NULL && !err[0])
             snprintf(err, errlen, "out of memory");
         cdc_free(c);
@@ -118,7 +137,13 @@ struct cdc *cdc_new(const struct cdc_settings *settings, const char *password, c
 void cdc_free(struct cdc *c) {
     if (!c)
         return;
+    committer_free(c->committer);
     kafka_producer_free(c->producer);
+    batch_free(c->filling);
+    batch_free(c->spare);
+    for (int i = 0; i < c->topic_count; i++)
+        free(c->topics[i]);
+    free(c->topics);
     json_writer_free(c->key);
     json_writer_free(c->value);
     binlog_rows_free(c->rows);
@@ -131,8 +156,8 @@ void cdc_free(struct cdc *c) {
 
 /* ------------------------------------------------------------- positions */
 
-/* The position record: key = the CDC's name, value = where it stands. */
-static enum kafka_txn produce_position(struct cdc *c, const char *gtid, char *err, size_t errlen) {
+/* The position record's value, in c->value: where the CDC stands. */
+static void position_value(struct cdc *c, const char *gtid) {
     json_writer_reset(c->value);
     json_writer_begin_object(c->value);
     json_writer_key(c->value, "gtid");
@@ -142,8 +167,6 @@ static enum kafka_txn produce_position(struct cdc *c, const char *gtid, char *er
     json_writer_key(c->value, "ts_ms");
     json_writer_int(c->value, now_ms());
     json_writer_end_object(c->value);
-    return kafka_producer_produce(c->producer, c->s->position_topic, c->s->name, strlen(c->s->name),
-                                  json_writer_data(c->value), json_writer_len(c->value), NULL, err, errlen);
 }
 
 /* Reads the committed position back; 1 when there is none. */
@@ -170,6 +193,24 @@ static int read_position(struct cdc *c, char *gtid, size_t len, char *err, size_
     return 0;
 }
 
+/* A commit went through: the position and the metrics move. */
+static void committed(struct cdc *c, const char *position, const struct batch_totals *totals) {
+    pthread_mutex_lock(&c->lock);
+    snprintf(c->committed, sizeof c->committed, "%s", position);
+    c->metrics.events += totals->events;
+    c->metrics.transactions += totals->transactions;
+    c->metrics.kafka_commits++;
+    if (totals->last_event_ms)
+        c->metrics.last_event_ms = totals->last_event_ms;
+    snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", position);
+    pthread_mutex_unlock(&c->lock);
+    log_debug("committed %llu events of %llu transactions, position %s", (unsigned long long)totals->events,
+              (unsigned long long)totals->transactions, position);
+}
+
+/* On the committer's thread. */
+static void on_committed(const struct batch *b, void *ctx) { committed(ctx, batch_position(b), batch_totals(b)); }
+
 /* --------------------------------------------------------- kafka batches */
 
 /* True when another producer with our transactional id took over. */
@@ -179,10 +220,14 @@ static int producer_fenced(struct cdc *c) {
            code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
 }
 
+/* What a Kafka outcome means for the stream. On a failure, what was read
+ * ahead is dropped: the replay from the committed position brings it again,
+ * and nothing after a failed batch may be committed before it. */
 static enum step kafka_step(enum kafka_txn rc, struct cdc *c, const char *err) {
     if (rc == KAFKA_TXN_OK)
         return STEP_OK;
-    c->kafka_open = 0;
+    c->kafka_failed = 1;
+    batch_clear(c->filling);
     if (rc == KAFKA_TXN_ABORTED) {
         log_warn("Kafka transaction aborted (%s): replaying from '%s'", err, c->committed);
         return STEP_REPLAY;
@@ -196,59 +241,101 @@ static enum step kafka_step(enum kafka_txn rc, struct cdc *c, const char *err) {
     return STEP_REPLAY;
 }
 
-static enum step ensure_open(struct cdc *c, char *err, size_t errlen) {
-    if (c->kafka_open)
-        return STEP_OK;
-    enum step st = kafka_step(kafka_producer_begin(c->producer, err, errlen), c, err);
-    if (st != STEP_OK)
-        return st;
-    c->kafka_open = 1;
-    c->batch_events = c->batch_transactions = 0;
-    c->batch_started_ms = now_ms();
-    return STEP_OK;
-}
-
-/* Commits the open batch with the position it reaches. */
-static enum step commit_batch(struct cdc *c, char *err, size_t errlen) {
-    enum step st = ensure_open(c, err, errlen);
-    if (st != STEP_OK)
-        return st;
-    st = kafka_step(produce_position(c, c->pending, err, errlen), c, err);
-    if (st == STEP_OK)
-        st = kafka_step(kafka_producer_commit(c->producer, err, errlen), c, err);
-    if (st != STEP_OK)
-        return st;
-    c->kafka_open = 0;
-    memcpy(c->committed, c->pending, sizeof c->committed);
-    c->last_commit_ms = now_ms();
-    pthread_mutex_lock(&c->lock);
-    c->metrics.events += (uint64_t)c->batch_events;
-    c->metrics.transactions += (uint64_t)c->batch_transactions;
-    c->metrics.kafka_commits++;
-    if (c->batch_last_event_ms)
-        c->metrics.last_event_ms = c->batch_last_event_ms;
-    snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", c->committed);
-    pthread_mutex_unlock(&c->lock);
-    log_debug("committed %lld events of %lld transactions, position %s", c->batch_events, c->batch_transactions,
-              c->committed);
-    return STEP_OK;
-}
-
-/* At a transaction boundary: commit when the batch is full or old enough. */
-static enum step maybe_commit(struct cdc *c, int idle, char *err, size_t errlen) {
-    if (c->in_transaction)
-        return STEP_OK;
-    long long now = now_ms();
-    if (c->kafka_open) {
-        if (c->batch_events >= c->s->batch_max_events || now - c->batch_started_ms >= c->s->batch_max_ms || idle ||
-            shutdown_requested())
-            return commit_batch(c, err, errlen);
-        return STEP_OK;
+/* Hands the whole transactions read so far to the committer, closed by the
+ * position record, and goes on filling the other batch. Waits while the
+ * batch before is still in flight. */
+static enum step hand_over(struct cdc *c, char *err, size_t errlen) {
+    batch_drop_open(c->filling);
+    position_value(c, batch_position(c->filling));
+    if (batch_add(c->filling, c->s->position_topic, c->s->name, strlen(c->s->name), json_writer_data(c->value),
+                  json_writer_len(c->value)) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return STEP_FATAL;
     }
-    /* Transactions with nothing wanted still move the position, now and then. */
-    if (strcmp(c->pending, c->committed) != 0 && (now - c->last_commit_ms >= POSITION_EVERY_MS || shutdown_requested()))
-        return commit_batch(c, err, errlen);
+    batch_seal(c->filling);
+    enum step st = kafka_step(committer_submit(c->committer, c->producer, c->filling, err, errlen), c, err);
+    if (st != STEP_OK)
+        return st;
+    struct batch *free_one = c->spare; /* the committer is done with it: submit waited */
+    c->spare = c->filling;
+    c->filling = free_one;
+    batch_clear(c->filling);
+    c->handed_ms = now_ms();
     return STEP_OK;
+}
+
+/* At a transaction boundary: hands the batch over when the committer is
+ * free (else reading goes on and the batch grows), when the batch is full,
+ * or to stop. A batch of transactions with nothing wanted still moves the
+ * position, now and then. */
+static enum step maybe_hand_over(struct cdc *c, char *err, size_t errlen) {
+    if (c->in_transaction || batch_totals(c->filling)->transactions == 0)
+        return STEP_OK;
+    int full =
+        (long long)batch_count(c->filling) >= c->s->batch_max_events || batch_bytes(c->filling) >= BATCH_MAX_BYTES;
+    if (full || shutdown_requested())
+        return hand_over(c, err, errlen);
+    if (batch_whole_count(c->filling) == 0 && now_ms() - c->handed_ms < POSITION_EVERY_MS)
+        return STEP_OK;
+    return committer_busy(c->committer) ? STEP_OK : hand_over(c, err, errlen);
+}
+
+/* Ends a run of the stream: the whole transactions read are committed (one
+ * cut off halfway is dropped: the replay reads it again) and the committer
+ * is waited for. STEP_OK, or the Kafka side's failure with err. */
+static enum step finish(struct cdc *c, char *err, size_t errlen) {
+    enum step st = STEP_OK;
+    batch_drop_open(c->filling);
+    if (!c->producer_broken && batch_totals(c->filling)->transactions > 0)
+        st = hand_over(c, err, errlen);
+    enum step waited = kafka_step(committer_wait(c->committer, err, errlen), c, err);
+    batch_clear(c->filling);
+    batch_clear(c->spare);
+    return st != STEP_OK ? st : waited;
+}
+
+/* ---------------------------------------------------------------- topics */
+
+static int topic_known(const struct cdc *c, const char *topic) {
+    for (int i = 0; i < c->topic_count; i++)
+        if (strcmp(c->topics[i], topic) == 0)
+            return 1;
+    return 0;
+}
+
+/* Creates the topics not known yet (clusters such as Confluent Cloud create
+ * none on their own; and producing to a topic being auto-created stalls),
+ * then has the producer learn them. */
+static enum step ensure_topics(struct cdc *c, const char *const *topics, int count, char *err, size_t errlen) {
+    const char **missing = calloc(count ? (size_t)count : 1, sizeof *missing);
+    char **grown = realloc(c->topics, (size_t)(c->topic_count + count + 1) * sizeof *grown);
+    if (grown)
+        c->topics = grown;
+    if (!missing || !grown) {
+        free(missing);
+        snprintf(err, errlen, "out of memory");
+        return STEP_FATAL;
+    }
+    int n = 0;
+    for (int i = 0; i < count; i++)
+        if (!topic_known(c, topics[i]))
+            missing[n++] = topics[i];
+    enum step st = STEP_OK;
+    if (n && kafka_ensure_topics(c->kafka_conf, missing, n, c->s->topic_partitions, c->s->topic_replication_factor,
+                                 NULL, 30000, err, errlen) != 0)
+        st = STEP_REPLAY;
+    for (int i = 0; st == STEP_OK && i < n; i++) {
+        if (!(c->topics[c->topic_count] = strdup(missing[i]))) {
+            snprintf(err, errlen, "out of memory");
+            st = STEP_FATAL;
+        } else {
+            c->topic_count++;
+        }
+    }
+    free(missing);
+    if (st == STEP_OK && kafka_producer_learn_topics(c->producer, 30000, err, errlen) != 0)
+        st = STEP_REPLAY;
+    return st;
 }
 
 /* ------------------------------------------------------------ the events */
@@ -273,8 +360,20 @@ static const char *route(struct cdc *c, const struct table *t) {
     return c->route.wanted ? c->route.topic : NULL;
 }
 
+/* One record: into the batch, or straight to Kafka for the snapshot. */
+static enum step emit(struct cdc *c, const char *topic, const char *key, size_t key_len, const char *value,
+                      size_t value_len, char *err, size_t errlen) {
+    if (c->snapshotting)
+        return kafka_step(kafka_producer_produce(c->producer, topic, key, key_len, value, value_len, NULL, err, errlen),
+                          c, err);
+    if (batch_add(c->filling, topic, key, key_len, value, value_len) == 0)
+        return STEP_OK;
+    snprintf(err, errlen, "out of memory");
+    return STEP_FATAL;
+}
+
 static enum step produce_change(struct cdc *c, const struct row_change *change, const struct event_source *source,
-                                char *err, size_t errlen) {
+                                int64_t now, char *err, size_t errlen) {
     const char *topic = route(c, change->table);
     if (!topic)
         return STEP_OK;
@@ -282,19 +381,17 @@ static enum step produce_change(struct cdc *c, const struct row_change *change, 
     int has_key = event_json_key(c->key, change);
     json_writer_reset(c->value);
     int has_value = c->s->unwrap ? event_json_unwrapped(c->value, change, c->s->dc)
-                                 : event_json_value(c->value, change, source, now_ms());
+                                 : event_json_value(c->value, change, source, now);
     const char *key = has_key ? json_writer_data(c->key) : NULL;
     size_t key_len = has_key ? json_writer_len(c->key) : 0;
     enum step st = STEP_OK;
     if (has_value)
-        st = kafka_step(kafka_producer_produce(c->producer, topic, key, key_len, json_writer_data(c->value),
-                                               json_writer_len(c->value), NULL, err, errlen),
-                        c, err);
+        st = emit(c, topic, key, key_len, json_writer_data(c->value), json_writer_len(c->value), err, errlen);
     /* A tombstone follows each delete, so compaction can drop the key. */
     if (st == STEP_OK && change->op == ROW_DELETE && has_key)
-        st = kafka_step(kafka_producer_produce(c->producer, topic, key, key_len, NULL, 0, NULL, err, errlen), c, err);
+        st = emit(c, topic, key, key_len, NULL, 0, err, errlen);
     if (st == STEP_OK)
-        c->batch_events++;
+        c->txn_events++;
     return st;
 }
 
@@ -308,19 +405,16 @@ static int on_row(const struct row_change *change, void *ctx) {
         /* A new key is a new row: the old one is deleted, as Debezium does. */
         struct row_change gone = {change->table, ROW_DELETE, change->before, NULL};
         struct row_change born = {change->table, ROW_INSERT, NULL, change->after};
-        p->step = produce_change(c, &gone, &source, p->err, p->errlen);
+        p->step = produce_change(c, &gone, &source, c->rows_now_ms, p->err, p->errlen);
         if (p->step == STEP_OK)
-            p->step = produce_change(c, &born, &source, p->err, p->errlen);
+            p->step = produce_change(c, &born, &source, c->rows_now_ms, p->err, p->errlen);
     } else {
-        p->step = produce_change(c, change, &source, p->err, p->errlen);
+        p->step = produce_change(c, change, &source, c->rows_now_ms, p->err, p->errlen);
     }
     return p->step == STEP_OK ? 0 : 1;
 }
 
 static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
-    enum step st = ensure_open(c, err, errlen);
-    if (st != STEP_OK)
-        return st;
     const uint8_t *data;
     size_t len;
     binlog_client_event_bytes(c->binlog, ev, &data, &len);
@@ -334,7 +428,8 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
         .pos = ev->next_event_pos - ev->event_length,
     };
     struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
-    long long before = c->batch_events;
+    uint64_t before = c->txn_events;
+    c->rows_now_ms = now_ms();
     int rc = binlog_rows_decode(c->rows, data, len, on_row, &p, err, errlen);
     if (rc != 0 && p.step == STEP_OK) {
         /* A row the decoder cannot read: stopping is the only safe thing. */
@@ -344,8 +439,8 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
                  (unsigned long long)source.pos, c->gtid_text, why);
         return STEP_FATAL;
     }
-    if (c->batch_events > before)
-        c->batch_last_event_ms = source.ts_ms;
+    if (c->txn_events > before)
+        c->txn_last_event_ms = source.ts_ms;
     return p.step;
 }
 
@@ -358,9 +453,6 @@ static enum step on_query(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
                strncmp(q->database.str, c->s->database, q->database.length) == 0;
     if (!ours)
         return STEP_OK;
-    enum step st = ensure_open(c, err, errlen);
-    if (st != STEP_OK)
-        return st;
     json_writer_reset(c->value);
     json_writer_begin_object(c->value);
     json_writer_key(c->value, "source");
@@ -385,18 +477,23 @@ static enum step on_query(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
     json_writer_string_n(c->value, q->statement.str, q->statement.length);
     json_writer_end_object(c->value);
     log_info("DDL at %s: %.*s", c->gtid_text, (int)q->statement.length, q->statement.str);
-    return kafka_step(kafka_producer_produce(c->producer, c->s->history_topic, c->s->dc, strlen(c->s->dc),
-                                             json_writer_data(c->value), json_writer_len(c->value), NULL, err, errlen),
-                      c, err);
+    return emit(c, c->s->history_topic, c->s->dc, strlen(c->s->dc), json_writer_data(c->value),
+                json_writer_len(c->value), err, errlen);
 }
 
-static void end_transaction(struct cdc *c) {
+static enum step end_transaction(struct cdc *c, char *err, size_t errlen) {
     if (!c->in_transaction)
-        return;
+        return STEP_OK;
     c->in_transaction = 0;
     if (gtid_pos_set(c->pending, sizeof c->pending, c->gtid_domain, c->gtid_server, c->gtid_sequence) != 0)
         log_warn("position too long to keep: %s", c->pending);
-    c->batch_transactions++;
+    int rc = batch_end_transaction(c->filling, c->pending, c->txn_events, c->txn_last_event_ms);
+    c->txn_events = 0;
+    c->txn_last_event_ms = 0;
+    if (rc == 0)
+        return maybe_hand_over(c, err, errlen);
+    snprintf(err, errlen, "out of memory");
+    return STEP_FATAL;
 }
 
 /* Without binlog_row_metadata=FULL a TABLE_MAP carries no column names nor
@@ -469,8 +566,16 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
             snprintf(err, errlen, "cannot read a table map at GTID %s: %s", c->gtid_text, why);
             return STEP_FATAL;
         }
+        const char *topic = route(c, t);
+        if (!topic)
+            return STEP_OK;
+        if (!topic_known(c, topic)) {
+            enum step st = ensure_topics(c, &topic, 1, err, errlen);
+            if (st != STEP_OK)
+                return st;
+        }
         unsigned meta = binlog_rows_metadata(c->rows, t->id);
-        if (!(meta & (BINLOG_META_NAMES | BINLOG_META_NAMES_GIVEN)) && route(c, t))
+        if (!(meta & (BINLOG_META_NAMES | BINLOG_META_NAMES_GIVEN)))
             return name_columns(c, t, err, errlen);
         return STEP_OK;
     }
@@ -482,21 +587,18 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
     case DELETE_ROWS_EVENT:
         return on_rows_event(c, ev, err, errlen);
     case XID_EVENT:
-        end_transaction(c);
-        return maybe_commit(c, 0, err, errlen);
+        return end_transaction(c, err, errlen);
     case QUERY_EVENT: {
         enum step st = on_query(c, ev, err, errlen);
         const struct st_mariadb_rpl_query_event *q = &ev->event.query;
         if (st == STEP_OK &&
-            (c->standalone || (q->statement.length == 6 && strncmp(q->statement.str, "COMMIT", 6) == 0))) {
-            end_transaction(c);
-            st = maybe_commit(c, 0, err, errlen);
-        }
+            (c->standalone || (q->statement.length == 6 && strncmp(q->statement.str, "COMMIT", 6) == 0)))
+            st = end_transaction(c, err, errlen);
         return st;
     }
     case HEARTBEAT_LOG_EVENT:
         c->at_head = 1;
-        return maybe_commit(c, 1, err, errlen);
+        return maybe_hand_over(c, err, errlen);
     default:
         return STEP_OK;
     }
@@ -506,12 +608,42 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
 
 static int on_snapshot_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
-    p->step = produce_change(p->c, change, p->source, p->err, p->errlen);
+    p->step = produce_change(p->c, change, p->source, p->source->ts_ms, p->err, p->errlen);
     return p->step == STEP_OK ? 0 : 1;
 }
 
+/* Reads every wanted table into the open Kafka transaction; the rows read. */
+static enum step snapshot_tables(struct cdc *c, struct snapshot *snap, uint64_t *rows, char *err, size_t errlen) {
+    enum binlog_status status;
+    MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
+    char **tables = NULL;
+    int count = 0;
+    if (!m || snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) != 0)
+        return STEP_REPLAY;
+    struct event_source source = {.server_name = c->s->dc, .snapshot = EVENT_SNAPSHOT_TRUE, .gtid = NULL, .file = ""};
+    enum step st = STEP_OK;
+    for (int i = 0; st == STEP_OK && i < count; i++) {
+        if (!cdc_settings_wants(c->s, tables[i]))
+            continue;
+        source.ts_ms = now_ms();
+        struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
+        uint64_t before = c->txn_events;
+        if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
+            st = STEP_REPLAY;
+        else
+            st = p.step;
+        log_info("snapshot: %s: %llu rows", tables[i], (unsigned long long)(c->txn_events - before));
+    }
+    *rows = c->txn_events;
+    for (int i = 0; i < count; i++)
+        free(tables[i]);
+    free(tables);
+    return st;
+}
+
 /* One consistent read of every wanted table, committed in one Kafka
- * transaction together with the GTID position it stands at. */
+ * transaction together with the GTID position it stands at. The committer
+ * is idle: the snapshot produces on the producer directly. */
 static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
     set_state(c, "snapshot");
     enum binlog_status status;
@@ -524,44 +656,38 @@ static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
         binlog_client_sql_close(c->binlog);
         return STEP_REPLAY;
     }
-    char **tables = NULL;
-    int count = 0;
-    enum step st = snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) == 0 ? STEP_OK : STEP_REPLAY;
-    if (st == STEP_OK)
-        st = ensure_open(c, err, errlen);
     log_info("snapshot of %s at GTID position '%s'", c->s->database, gtid);
-    struct event_source source = {.server_name = c->s->dc, .snapshot = EVENT_SNAPSHOT_TRUE, .gtid = NULL, .file = ""};
+    c->snapshotting = 1;
+    c->kafka_failed = 0;
+    c->txn_events = 0;
     uint64_t rows = 0;
-    for (int i = 0; st == STEP_OK && i < count; i++) {
-        if (!cdc_settings_wants(c->s, tables[i]))
-            continue;
-        source.ts_ms = now_ms();
-        struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
-        long long before = c->batch_events;
-        if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
-            st = STEP_REPLAY;
-        else
-            st = p.step;
-        rows += (uint64_t)(c->batch_events - before);
-        log_info("snapshot: %s: %lld rows", tables[i], c->batch_events - before);
-    }
-    for (int i = 0; i < count; i++)
-        free(tables[i]);
-    free(tables);
+    enum step st = kafka_step(kafka_producer_begin(c->producer, err, errlen), c, err);
+    int open = st == STEP_OK;
+    if (st == STEP_OK)
+        st = snapshot_tables(c, snap, &rows, err, errlen);
     snapshot_end(snap);
     if (st == STEP_OK) {
-        snprintf(c->pending, sizeof c->pending, "%s", gtid);
-        st = commit_batch(c, err, errlen);
+        position_value(c, gtid);
+        st = emit(c, c->s->position_topic, c->s->name, strlen(c->s->name), json_writer_data(c->value),
+                  json_writer_len(c->value), err, errlen);
     }
+    if (st == STEP_OK)
+        st = kafka_step(kafka_producer_commit(c->producer, err, errlen), c, err);
+    c->snapshotting = 0;
+    c->txn_events = 0;
     if (st == STEP_OK) {
+        struct batch_totals totals = {.events = rows};
+        committed(c, gtid, &totals);
         pthread_mutex_lock(&c->lock);
         c->metrics.snapshot_rows += rows;
         pthread_mutex_unlock(&c->lock);
         log_info("snapshot committed: %llu rows; streaming from '%s'", (unsigned long long)rows, gtid);
-    } else if (c->kafka_open) {
+    } else if (open && !c->kafka_failed) {
+        /* MySQL failed with the transaction open (a Kafka failure has
+         * aborted it already, or left the producer for renewal). */
         char ignored[256];
-        kafka_producer_abort(c->producer, ignored, sizeof ignored);
-        c->kafka_open = 0;
+        if (kafka_producer_abort(c->producer, ignored, sizeof ignored) != KAFKA_TXN_OK)
+            c->producer_broken = 1;
     }
     return st;
 }
@@ -604,37 +730,23 @@ static void measure_lag(struct cdc *c) {
     pthread_mutex_unlock(&c->lock);
 }
 
-/* Ends the open Kafka transaction when the binlog side fails: between MySQL
- * transactions the batch is whole and is committed; inside one it is
- * aborted (the replay brings it again). */
-static void end_open(struct cdc *c) {
-    if (!c->kafka_open || c->producer_broken)
-        return;
-    char err[512];
-    if (!c->in_transaction && commit_batch(c, err, sizeof err) == STEP_OK)
-        return;
-    if (c->kafka_open && kafka_producer_abort(c->producer, err, sizeof err) != KAFKA_TXN_OK) {
-        log_warn("Kafka abort failed (%s): starting a new producer", err);
-        c->producer_broken = 1;
-    }
-    c->kafka_open = 0;
-}
-
 /* Replaces a producer in a fatal state; 0, 1 when stopped, -1 with err. */
 static int renew_producer(struct cdc *c, char *err, size_t errlen) {
     kafka_producer_free(c->producer);
     c->producer = kafka_producer_new(c->kafka_conf, "cdc", c->transactional_id, err, errlen);
     if (!c->producer)
         return -1;
-    c->kafka_open = 0;
     c->producer_broken = 0;
-    if (kafka_producer_init(c->producer, -1, err, errlen) == KAFKA_TXN_OK)
-        return 0;
-    return shutdown_requested() ? 1 : -1;
+    if (kafka_producer_init(c->producer, -1, err, errlen) != KAFKA_TXN_OK)
+        return shutdown_requested() ? 1 : -1;
+    if (kafka_producer_learn_topics(c->producer, 30000, err, errlen) != 0)
+        log_warn("%s: the first records to each topic may wait for its metadata", err);
+    return 0;
 }
 
-/* Checks the include list against the database's tables. */
-static int check_tables(struct cdc *c, char *err, size_t errlen) {
+/* Checks the include list against the database's tables, and creates the
+ * topics of the wanted ones. */
+static int prepare_tables(struct cdc *c, char *err, size_t errlen) {
     enum binlog_status status;
     MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
     char **tables = NULL;
@@ -656,6 +768,23 @@ static int check_tables(struct cdc *c, char *err, size_t errlen) {
             rc = -1;
         }
     }
+    char(*topics)[512] = rc == 0 ? calloc(count ? (size_t)count : 1, sizeof *topics) : NULL;
+    const char **wanted = rc == 0 ? calloc(count ? (size_t)count : 1, sizeof *wanted) : NULL;
+    if (rc == 0 && (!topics || !wanted)) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    int n = 0;
+    for (int t = 0; rc == 0 && t < count; t++)
+        if (cdc_settings_wants(c->s, tables[t])) {
+            cdc_settings_topic(c->s, c->s->database, tables[t], topics[n], sizeof topics[n]);
+            wanted[n] = topics[n];
+            n++;
+        }
+    if (rc == 0 && ensure_topics(c, wanted, n, err, errlen) != STEP_OK)
+        rc = -1;
+    free(topics);
+    free(wanted);
     for (int i = 0; i < count; i++)
         free(tables[i]);
     free(tables);
@@ -684,7 +813,7 @@ static int prepare_mysql(struct cdc *c, char *err, size_t errlen) {
     for (int backoff = 100;; backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) {
         enum binlog_status status = binlog_client_check(c->binlog, err, errlen);
         if (status == BINLOG_OK)
-            return check_tables(c, err, errlen);
+            return prepare_tables(c, err, errlen);
         if (status == BINLOG_FATAL)
             return -1;
         log_warn("%s: retrying in %.1f s", err, backoff / 1000.0);
@@ -699,6 +828,9 @@ static enum step stream(struct cdc *c, char *err, size_t errlen) {
     memcpy(c->pending, c->committed, sizeof c->pending);
     c->in_transaction = 0;
     c->at_head = 0;
+    c->txn_events = 0;
+    c->txn_last_event_ms = 0;
+    c->handed_ms = now_ms();
     enum binlog_status status = binlog_client_open(c->binlog, c->committed, err, errlen);
     if (status != BINLOG_OK)
         return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
@@ -708,7 +840,12 @@ static enum step stream(struct cdc *c, char *err, size_t errlen) {
         unsigned server_error;
         MARIADB_RPL_EVENT *ev = binlog_client_next(c->binlog, &status, &server_error, err, errlen);
         if (!ev) {
-            end_open(c);
+            char why[1024];
+            enum step done = finish(c, why, sizeof why);
+            if (done != STEP_OK) {
+                snprintf(err, errlen, "%s", why);
+                return done;
+            }
             if (server_error == 1236) {
                 if (c->s->snapshot_mode == SNAPSHOT_WHEN_NEEDED) {
                     log_warn("%s: taking a new snapshot (cdc.snapshot.mode=when_needed)", err);
@@ -730,17 +867,20 @@ static enum step stream(struct cdc *c, char *err, size_t errlen) {
             c->seen_pos = ev->next_event_pos;
         }
         enum step st = on_event(c, ev, err, errlen);
-        if (st != STEP_OK) {
-            end_open(c);
-            binlog_client_close(c->binlog);
-            return st;
+        if (st == STEP_OK && (c->in_transaction || !shutdown_requested())) {
+            if (!c->in_transaction)
+                measure_lag(c);
+            continue;
         }
-        measure_lag(c);
-        if (shutdown_requested() && !c->in_transaction) {
-            st = maybe_commit(c, 1, err, errlen);
-            binlog_client_close(c->binlog);
-            return st == STEP_OK ? STEP_OK : st;
+        /* A stop, or a failure: what is whole goes to Kafka first. */
+        char why[1024];
+        enum step done = finish(c, why, sizeof why);
+        if (done != STEP_OK && (st == STEP_OK || (done == STEP_FATAL && st != STEP_FATAL))) {
+            snprintf(err, errlen, "%s", why);
+            st = done;
         }
+        binlog_client_close(c->binlog);
+        return st;
     }
 }
 
@@ -779,9 +919,9 @@ int cdc_run(struct cdc *c, char *err, size_t errlen) {
     pthread_mutex_lock(&c->lock);
     snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", c->committed);
     pthread_mutex_unlock(&c->lock);
-    c->last_commit_ms = now_ms();
     int backoff = 100;
     while (!shutdown_requested()) {
+        c->kafka_failed = 0;
         if (c->producer_broken) {
             int renewed = renew_producer(c, err, errlen);
             if (renewed != 0)
@@ -801,7 +941,6 @@ int cdc_run(struct cdc *c, char *err, size_t errlen) {
             backoff = 100;
         }
     }
-    end_open(c);
     log_info("stopped at GTID position '%s'", c->committed);
     return 0;
 }

@@ -17,12 +17,18 @@ const struct config_key cdc_keys[] = {
     {"cdc.tables.exclude", CONFIG_STRING, "${dc}_out_of_stock_events", 0, 0,
      "comma-separated tables not to stream (${dc} is replaced)"},
     {"cdc.topic.format", CONFIG_STRING, "${dc}_${table}", 0, 0, "topic per table; ${dc}.${db}.${table} is Debezium's"},
+    {"cdc.topic.partitions", CONFIG_INT, "-1", -1, 100000,
+     "partitions of the topics cdc creates (-1: the cluster's default)"},
+    {"cdc.topic.replication.factor", CONFIG_INT, "-1", -1, 100,
+     "replication factor of the topics cdc creates (-1: the cluster's default)"},
     {"cdc.snapshot.mode", CONFIG_STRING, "initial", 0, 0, "initial, when_needed or never"},
     {"cdc.unwrap", CONFIG_BOOL, "false", 0, 0, "flat rows with a sourcedc field instead of the Debezium envelope"},
     {"cdc.position.topic", CONFIG_STRING, "_bridgelab_cdc_positions", 0, 0, "compacted topic of committed positions"},
     {"cdc.history.topic", CONFIG_STRING, "_bridgelab_cdc_schema_history", 0, 0, "topic recording DDL"},
-    {"cdc.batch.max.events", CONFIG_INT, "20000", 1, 1e7, "events in one Kafka transaction at most"},
-    {"cdc.batch.max.ms", CONFIG_INT, "25", 1, 60000, "longest a Kafka transaction stays open"},
+    {"cdc.batch.max.events", CONFIG_INT, "20000", 1, 1e7,
+     "records read ahead while a Kafka commit is in flight, at most (then reading waits)"},
+    {"cdc.batch.max.ms", CONFIG_INT, "25", 1, 60000,
+     "binlog heartbeat: longest a finished transaction waits for its commit when the binlog is quiet"},
     {"cdc.http.listen", CONFIG_STRING, "127.0.0.1:8083", 0, 0, "where /metrics and /healthz are served (empty: off)"},
     {0},
 };
@@ -108,6 +114,8 @@ int cdc_settings_load(const struct config *cfg, struct cdc_settings *s, char *er
     s->history_topic = config_get(cfg, "cdc.history.topic");
     s->batch_max_events = config_get_int(cfg, "cdc.batch.max.events");
     s->batch_max_ms = (int)config_get_int(cfg, "cdc.batch.max.ms");
+    s->topic_partitions = (int)config_get_int(cfg, "cdc.topic.partitions");
+    s->topic_replication_factor = (int)config_get_int(cfg, "cdc.topic.replication.factor");
     s->http_listen = config_get(cfg, "cdc.http.listen");
     s->name = config_get(cfg, "cdc.name");
     if (!s->name) {
@@ -131,6 +139,13 @@ int cdc_settings_load(const struct config *cfg, struct cdc_settings *s, char *er
                  config_origin(cfg, "cdc.snapshot.mode"), mode);
         return -1;
     }
+    static const char *const counts[] = {"cdc.topic.partitions", "cdc.topic.replication.factor"};
+    for (int i = 0; i < 2; i++)
+        if (config_get_int(cfg, counts[i]) == 0) {
+            snprintf(err, errlen, "%s: %s: 0 is not a count: use -1 (the cluster's default) or 1 and up",
+                     config_origin(cfg, counts[i]), counts[i]);
+            return -1;
+        }
     if (!strstr(s->topic_format, "${table}")) {
         snprintf(err, errlen, "%s: cdc.topic.format: '%s' has no ${table}: every table needs a topic of its own",
                  config_origin(cfg, "cdc.topic.format"), s->topic_format);

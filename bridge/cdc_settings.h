@@ -31,6 +31,8 @@ struct cdc_settings {
     char **exclude;
     int exclude_count;
     const char *topic_format; /* ${dc}, ${db}, ${table} */
+    int topic_partitions;     /* of the topics cdc creates; -1: the cluster's default */
+    int topic_replication_factor;
     enum snapshot_mode snapshot_mode;
     int unwrap;
     const char *position_topic;

@@ -160,6 +160,24 @@ check "s5: the second goes on" kill -0 "$second"
 kill -TERM "$second"
 wait "$second"
 
+# --- topics: made at start for every wanted table, and for new tables --------
+sql "CREATE TABLE empty_yet (id INT PRIMARY KEY)"
+cdc_bg s9 -X cdc.topic.partitions=3 --exclude suppliers
+pid=$!
+check "s9: streaming" streaming
+kcat -L -b "$ONPREM_BOOTSTRAP" >"$WORK/s9-topics"
+check "s9: a topic for a table with no rows yet" grep -q 'topic "s9_empty_yet" with 3 partitions' "$WORK/s9-topics"
+check "s9: topics made with cdc.topic.partitions=3" grep -q 'topic "s9_customers" with 3 partitions' "$WORK/s9-topics"
+check "s9: no topic for an excluded table" bash -c "! grep -q 's9_suppliers' '$WORK/s9-topics'"
+sql "CREATE TABLE made_later (id INT PRIMARY KEY); INSERT INTO made_later VALUES (41)"
+check "s9: caught up" caught_up
+check "s9: a table created while streaming: its topic, its row" bash -c \
+  "kcat -C -b $ONPREM_BOOTSTRAP -t s9_made_later -e -q -X isolation.level=read_committed | grep -q '\"id\":41'"
+stop_cdc "$pid"
+check_eq "s9: exit 0" 0 $?
+check "s9: no sanitizer report" clean_run "$WORK/s9.log"
+sql "DROP TABLE empty_yet; DROP TABLE made_later"
+
 # --- bad input: one clear line ------------------------------------------------
 "$BRIDGE" cdc -F "$PROPS" -X cdc.tables.include=customers,nosuch -X cdc.http.listen= >"$WORK/bad1" 2>&1
 check "unknown table in the include list: exit 1" test $? -eq 1
@@ -181,6 +199,8 @@ printf 'mysql.port=1\ncdc.bogus=2\n' >"$WORK/bad.properties"
 "$BRIDGE" cdc -F "$WORK/bad.properties" >"$WORK/bad4" 2>&1
 check "malformed properties: exit 2" test $? -eq 2
 check "malformed properties: file, line and key" grep -q "bad.properties:2: unknown key 'cdc.bogus'" "$WORK/bad4"
+"$BRIDGE" cdc -F "$PROPS" -X cdc.topic.partitions=0 -X cdc.http.listen= >"$WORK/bad4b" 2>&1
+check "cdc.topic.partitions=0: exit 2, says what to use" bash -c "test $? -eq 2 && grep -q 'cdc.topic.partitions: 0 is not a count' '$WORK/bad4b'"
 "$BRIDGE" cdc -F "$PROPS" -X dc=s7 -X onprem.bootstrap.servers=127.0.0.1:1 -X cdc.http.listen= >"$WORK/bad5" 2>&1 &
 pid=$!
 sleep 4

@@ -33,6 +33,8 @@ static void test_defaults(void **state) {
     assert_true(s.server_id >= 1000);
     assert_int_equal(s.snapshot_mode, SNAPSHOT_INITIAL);
     assert_false(s.unwrap);
+    assert_int_equal(s.topic_partitions, -1); /* the cluster's defaults */
+    assert_int_equal(s.topic_replication_factor, -1);
     assert_null(s.include);
     assert_int_equal(s.exclude_count, 1); /* the workshop's out-of-stock table */
     assert_string_equal(s.exclude[0], "dc01_out_of_stock_events");
@@ -114,6 +116,8 @@ static void test_rejects(void **state) {
         {"cdc.snapshot.mode=sometimes", "cdc.snapshot.mode: 'sometimes' is not a mode"},
         {"cdc.topic.format=${dc}_all", "has no ${table}"},
         {"log.level=loud", "'loud' is not a level"},
+        {"cdc.topic.partitions=0", "cdc.topic.partitions: 0 is not a count"},
+        {"cdc.topic.replication.factor=0", "cdc.topic.replication.factor: 0 is not a count"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct config *cfg;
