@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "binlog_client.h"
 #include "binlog_rows.h"
+#include "column_type.h"
 #include "committer.h"
 #include "event_json.h"
 #include "gtid.h"
@@ -496,9 +497,9 @@ static enum step end_transaction(struct cdc *c, char *err, size_t errlen) {
     return STEP_FATAL;
 }
 
-/* Without binlog_row_metadata=FULL a TABLE_MAP carries no column names nor
- * key: they come from information_schema (the schema as it is now, which is
- * right unless DDL ran since the event). */
+/* Without binlog_row_metadata=FULL a TABLE_MAP carries no column names,
+ * ENUM/SET value names nor key: they come from information_schema (the
+ * schema as it is now, which is right unless DDL ran since the event). */
 static enum step name_columns(struct cdc *c, const struct table *t, char *err, size_t errlen) {
     enum binlog_status status;
     MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
@@ -508,7 +509,8 @@ static enum step name_columns(struct cdc *c, const struct table *t, char *err, s
     mysql_real_escape_string(m, db, t->database, (unsigned long)strlen(t->database));
     mysql_real_escape_string(m, name, t->name, (unsigned long)strlen(t->name));
     snprintf(query, sizeof query,
-             "SELECT COLUMN_NAME, COLUMN_KEY = 'PRI' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='%s' AND "
+             "SELECT COLUMN_NAME, COLUMN_KEY = 'PRI', COLUMN_TYPE FROM information_schema.COLUMNS WHERE "
+             "TABLE_SCHEMA='%s' AND "
              "TABLE_NAME='%s' ORDER BY ORDINAL_POSITION",
              db, name);
     MYSQL_RES *res;
@@ -519,14 +521,16 @@ static enum step name_columns(struct cdc *c, const struct table *t, char *err, s
     int count = (int)mysql_num_rows(res), keys = 0;
     char **names = calloc(count ? (size_t)count : 1, sizeof *names);
     int *key = calloc(count ? (size_t)count : 1, sizeof *key);
+    char **types = calloc(count ? (size_t)count : 1, sizeof *types);
     MYSQL_ROW row;
-    for (int i = 0; names && key && (row = mysql_fetch_row(res)); i++) {
+    for (int i = 0; names && key && types && (row = mysql_fetch_row(res)); i++) {
         names[i] = row[0];
+        types[i] = row[2];
         if (row[1] && strcmp(row[1], "1") == 0)
             key[keys++] = i;
     }
     enum step st = STEP_OK;
-    if (!names || !key) {
+    if (!names || !key || !types) {
         snprintf(err, errlen, "out of memory");
         st = STEP_FATAL;
     } else if (count != t->column_count) {
@@ -536,10 +540,23 @@ static enum step name_columns(struct cdc *c, const struct table *t, char *err, s
         binlog_rows_set_column_names(c->rows, t->id, names, count);
         if (keys)
             binlog_rows_set_primary_key(c->rows, t->id, key, keys);
+        for (int i = 0; i < count; i++) {
+            if (t->columns[i].type != MYSQL_TYPE_ENUM && t->columns[i].type != MYSQL_TYPE_SET)
+                continue;
+            char **values;
+            int n = column_type_enum_values(types[i] ? types[i] : "", &values);
+            if (n > 0)
+                binlog_rows_set_enum_values(c->rows, t->id, i, values, n);
+            else
+                log_warn("%s.%s.%s: no value names in '%s': its values stay numbers", t->database, t->name,
+                         names[i], types[i] ? types[i] : "");
+            column_type_free(values, n > 0 ? n : 0);
+        }
         log_info("%s.%s: column names from information_schema (binlog_row_metadata is not FULL)", t->database, t->name);
     }
     free(names);
     free(key);
+    free(types);
     mysql_free_result(res);
     return st;
 }

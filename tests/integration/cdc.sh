@@ -209,14 +209,19 @@ check "Kafka unreachable: says so" grep -qi "unreachable" "$WORK/bad5"
 stop_cdc "$pid"
 check_eq "Kafka unreachable: SIGTERM exits 0" 0 $?
 # --- binlog_row_metadata=MINIMAL: names and keys from information_schema ------
+sql "CREATE TABLE enum_probe (id INT PRIMARY KEY, state ENUM('new','it''s'), tags SET('a','b','c'))"
 sql "SET GLOBAL binlog_row_metadata=MINIMAL"
-cdc_bg s8 --include customers --snapshot-mode never
+cdc_bg s8 --include customers,enum_probe --snapshot-mode never
 pid=$!
 check "s8: streaming" streaming
 sim --orders 50 --rate 0 -X sim.customer.update.ratio=1 >/dev/null 2>&1
+sql "INSERT INTO enum_probe VALUES (1, 'it''s', 'a,c')"
 check "s8: caught up" caught_up
 stop_cdc "$pid"
 sql "SET GLOBAL binlog_row_metadata=FULL"
+sql "DROP TABLE enum_probe"
+check "s8: ENUM and SET names from information_schema too" bash -c \
+  "kcat -C -b $ONPREM_BOOTSTRAP -t s8_enum_probe -e -q | grep -q '\"after\":{\"id\":1,\"state\":\"it'\\''s\",\"tags\":\"a,c\"}'"
 check "s8: without FULL metadata, names and key come from information_schema" bash -c \
   "kcat -C -b $ONPREM_BOOTSTRAP -t s8_customers -e -q -f '%k %s\n' | head -1 | grep -q '^{\"id\":[0-9]*} {\"before\":{\"id\":[0-9]*,\"first_name\"'"
 check "s8: it said so" grep -q "column names from information_schema" "$WORK/s8.log"
