@@ -20,13 +20,15 @@ struct committer {
     int stopping;
 };
 
-/* Begins, produces the whole transactions' records, commits. */
+/* Begins, produces the whole transactions' records, commits. The records'
+ * values are lent to librdkafka, not copied: the batch stays untouched until
+ * the commit or abort has returned. */
 static enum kafka_txn commit_batch(struct kafka_producer *p, const struct batch *b, char *err, size_t errlen) {
     enum kafka_txn rc = kafka_producer_begin(p, err, errlen);
     size_t count = batch_whole_count(b);
     for (size_t i = 0; rc == KAFKA_TXN_OK && i < count; i++) {
         struct batch_record r = batch_record(b, i);
-        rc = kafka_producer_produce(p, r.topic, r.key, r.key_len, r.value, r.value_len, NULL, err, errlen);
+        rc = kafka_producer_produce_borrowed(p, r.topic, r.key, r.key_len, r.value, r.value_len, err, errlen);
     }
     if (rc == KAFKA_TXN_OK)
         rc = kafka_producer_commit(p, err, errlen);

@@ -34,7 +34,9 @@ void committer_free(struct committer *c);
 int committer_busy(struct committer *c);
 
 /* Hands b over to be committed with producer p (both stay untouched by the
- * caller until the commit is over: committer_busy is false again). Waits
+ * caller until the commit is over: committer_busy is false again; the
+ * records are sent from b's memory, which must outlive p's use of them:
+ * free p before b). Waits
  * for the batch before it first; when that one failed, b is not taken and
  * that failure (ABORTED or FATAL, err set) is returned. OK once handed over. */
 enum kafka_txn committer_submit(struct committer *c, struct kafka_producer *p, struct batch *b, char *err,

@@ -255,6 +255,7 @@ struct kafka_producer {
     int in_txn; /* between begin and the end of commit or abort */
     int fatal;  /* a fatal error was reported: nothing more works */
     int txn_timeout_ms;
+    unsigned unpolled; /* records produced since the last rd_kafka_poll */
     /* Written by the delivery-report callback, which runs on the caller's
      * thread (inside rd_kafka_poll or flush). */
     uint64_t delivered;
@@ -496,10 +497,10 @@ enum kafka_txn kafka_producer_abort(struct kafka_producer *p, char *err, size_t 
     return do_abort(p, err, errlen);
 }
 
-enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
-                                         int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
-                                         size_t value_len, const rd_kafka_headers_t *headers, char *err,
-                                         size_t errlen) {
+/* Adds a record; msgflags RD_KAFKA_MSG_F_COPY copies the value, 0 borrows it. */
+static enum kafka_txn produce(struct kafka_producer *p, const char *topic, int32_t partition, int64_t timestamp_ms,
+                              const void *key, size_t key_len, const void *value, size_t value_len,
+                              const rd_kafka_headers_t *headers, int msgflags, char *err, size_t errlen) {
     if (p->fatal || !p->in_txn)
         return misuse(p, "produce", err, errlen);
     if (p->failed)
@@ -508,7 +509,7 @@ enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *t
     rd_kafka_resp_err_t code;
     for (;;) {
         code = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                                 RD_KAFKA_V_MSGFLAGS(msgflags), RD_KAFKA_V_KEY(key, key_len),
                                  RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
                                  RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -518,7 +519,10 @@ enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *t
             break;
     }
     if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        rd_kafka_poll(p->rk, 0);
+        if (++p->unpolled >= 256) { /* delivery reports: a failure is seen early */
+            p->unpolled = 0;
+            rd_kafka_poll(p->rk, 0);
+        }
         return KAFKA_TXN_OK;
     }
     if (copy) /* librdkafka owns the headers only once the record is accepted */
@@ -530,6 +534,20 @@ enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *t
     char reason[512];
     snprintf(reason, sizeof reason, "producing a record to %s failed: %s", topic, rd_kafka_err2str(code));
     return abort_because(p, reason, err, errlen);
+}
+
+enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
+                                         int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
+                                         size_t value_len, const rd_kafka_headers_t *headers, char *err,
+                                         size_t errlen) {
+    return produce(p, topic, partition, timestamp_ms, key, key_len, value, value_len, headers, RD_KAFKA_MSG_F_COPY, err,
+                   errlen);
+}
+
+enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const void *key,
+                                               size_t key_len, const void *value, size_t value_len, char *err,
+                                               size_t errlen) {
+    return produce(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, NULL, 0, err, errlen);
 }
 
 enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topic, const void *key, size_t key_len,

@@ -80,6 +80,13 @@ enum kafka_txn kafka_producer_begin(struct kafka_producer *p, char *err, size_t 
 enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topic, const void *key, size_t key_len,
                                       const void *value, size_t value_len, const rd_kafka_headers_t *headers, char *err,
                                       size_t errlen);
+/* The same without copying the value, for records kept in memory of the
+ * caller's until the transaction ends: the value must stay unchanged until
+ * kafka_producer_commit or kafka_producer_abort has returned, or the
+ * producer is freed (every record is delivered or dropped by then). */
+enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const void *key,
+                                               size_t key_len, const void *value, size_t value_len, char *err,
+                                               size_t errlen);
 /* The same to one partition (RD_KAFKA_PARTITION_UA: by key) with a timestamp
  * (0: now), for copying records as they are. */
 enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
