@@ -23,6 +23,7 @@
 #define GTID_FLAG_STANDALONE 1 /* a GTID event's flag: no XID or COMMIT follows (DDL) */
 #define POSITION_EVERY_MS 1000 /* an idle stream still moves its position this often */
 #define BACKOFF_MAX_MS 5000
+#define ROUTES 16                 /* tables whose routes are remembered */
 #define BATCH_MAX_BYTES (8 << 20) /* read ahead at most this much while a commit is in flight */
 
 enum step { STEP_OK, STEP_REPLAY, STEP_FATAL };
@@ -57,20 +58,21 @@ struct cdc {
     int standalone;
     uint32_t gtid_domain, gtid_server;
     uint64_t gtid_sequence;
-    char gtid_text[64];
+    char gtid_text[GTID_TEXT_MAX];
     int at_head;              /* a heartbeat came: nothing more to read for now */
     int64_t seen_event_ms;    /* binlog time of the last event read */
     uint64_t seen_pos;        /* its end position in the current file */
     long long lag_checked_ms; /* when the head was last asked for */
 
-    /* Where the last table's rows go: rows come in runs of one table, so
-     * this spares the filter and the topic name on every row. */
-    struct {
+    /* Where recent tables' rows go: a transaction touches a few tables in
+     * turn, so this spares the filter and the topic name on every switch. */
+    struct route {
         const struct table *table;
         char database[130], name[130];
         int wanted;
         char topic[512];
-    } route;
+    } routes[ROUTES];
+    int next_route;
     int64_t rows_now_ms; /* the clock read once per rows event, for the events' ts_ms */
 
     pthread_mutex_t lock;
@@ -351,14 +353,19 @@ struct produce_ctx {
 
 /* The topic of a wanted table's rows, or NULL when its rows are not wanted. */
 static const char *route(struct cdc *c, const struct table *t) {
-    if (t != c->route.table || strcmp(t->name, c->route.name) != 0 || strcmp(t->database, c->route.database) != 0) {
-        c->route.table = t;
-        snprintf(c->route.database, sizeof c->route.database, "%s", t->database);
-        snprintf(c->route.name, sizeof c->route.name, "%s", t->name);
-        c->route.wanted = strcmp(t->database, c->s->database) == 0 && cdc_settings_wants(c->s, t->name);
-        cdc_settings_topic(c->s, t->database, t->name, c->route.topic, sizeof c->route.topic);
+    for (int i = 0; i < ROUTES; i++) {
+        const struct route *r = &c->routes[i];
+        if (r->table == t && strcmp(t->name, r->name) == 0 && strcmp(t->database, r->database) == 0)
+            return r->wanted ? r->topic : NULL;
     }
-    return c->route.wanted ? c->route.topic : NULL;
+    struct route *r = &c->routes[c->next_route];
+    c->next_route = (c->next_route + 1) % ROUTES;
+    r->table = t;
+    snprintf(r->database, sizeof r->database, "%s", t->database);
+    snprintf(r->name, sizeof r->name, "%s", t->name);
+    r->wanted = strcmp(t->database, c->s->database) == 0 && cdc_settings_wants(c->s, t->name);
+    cdc_settings_topic(c->s, t->database, t->name, r->topic, sizeof r->topic);
+    return r->wanted ? r->topic : NULL;
 }
 
 /* One record: into the batch, or straight to Kafka for the snapshot. */
@@ -548,8 +555,8 @@ static enum step name_columns(struct cdc *c, const struct table *t, char *err, s
             if (n > 0)
                 binlog_rows_set_enum_values(c->rows, t->id, i, values, n);
             else
-                log_warn("%s.%s.%s: no value names in '%s': its values stay numbers", t->database, t->name,
-                         names[i], types[i] ? types[i] : "");
+                log_warn("%s.%s.%s: no value names in '%s': its values stay numbers", t->database, t->name, names[i],
+                         types[i] ? types[i] : "");
             column_type_free(values, n > 0 ? n : 0);
         }
         log_info("%s.%s: column names from information_schema (binlog_row_metadata is not FULL)", t->database, t->name);
@@ -571,8 +578,7 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
         c->gtid_domain = ev->event.gtid.domain_id;
         c->gtid_server = ev->server_id;
         c->gtid_sequence = ev->event.gtid.sequence_nr;
-        snprintf(c->gtid_text, sizeof c->gtid_text, "%u-%u-%llu", c->gtid_domain, c->gtid_server,
-                 (unsigned long long)c->gtid_sequence);
+        gtid_format(c->gtid_text, sizeof c->gtid_text, c->gtid_domain, c->gtid_server, c->gtid_sequence);
         return STEP_OK;
     case TABLE_MAP_EVENT: {
         binlog_client_event_bytes(c->binlog, ev, &data, &len);

@@ -1,8 +1,6 @@
 /* GTID positions as text: see gtid.h. */
 #include "gtid.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +40,47 @@ int gtid_pos_valid(const char *text) {
     return 1;
 }
 
+/* Writes n in decimal at out; its length. */
+static size_t put_decimal(char *out, uint64_t n) {
+    char digits[20];
+    size_t len = 0;
+    do {
+        digits[len++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    for (size_t i = 0; i < len; i++)
+        out[i] = digits[len - 1 - i];
+    return len;
+}
+
+int gtid_format(char *out, size_t size, uint32_t domain, uint32_t server, uint64_t sequence) {
+    char text[GTID_TEXT_MAX];
+    size_t len = put_decimal(text, domain);
+    text[len++] = '-';
+    len += put_decimal(text + len, server);
+    text[len++] = '-';
+    len += put_decimal(text + len, sequence);
+    if (len + 1 > size)
+        return -1;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    return (int)len;
+}
+
+/* Appends ",d-s-n" (no comma first) to out of size, at *used; 0 or -1. */
+static int append_entry(char *out, size_t size, size_t *used, uint32_t d, uint32_t s, uint64_t n) {
+    if (*used) {
+        if (*used + 1 >= size)
+            return -1;
+        out[(*used)++] = ',';
+    }
+    int w = gtid_format(out + *used, size - *used, d, s, n);
+    if (w < 0)
+        return -1;
+    *used += (size_t)w;
+    return 0;
+}
+
 int gtid_pos_set(char *pos, size_t size, uint32_t domain, uint32_t server, uint64_t sequence) {
     char out[4096];
     size_t used = 0;
@@ -58,22 +97,15 @@ int gtid_pos_set(char *pos, size_t size, uint32_t domain, uint32_t server, uint6
             n = sequence;
             found = 1;
         }
-        int w = snprintf(out + used, sizeof out - used, "%s%" PRIu32 "-%" PRIu32 "-%" PRIu64, used ? "," : "", d, s, n);
-        if (w < 0 || (size_t)w >= sizeof out - used)
+        if (append_entry(out, sizeof out, &used, d, s, n) != 0)
             return -1;
-        used += (size_t)w;
         if (*p == ',')
             p++;
         else if (*p)
             return -1;
     }
-    if (!found) {
-        int w = snprintf(out + used, sizeof out - used, "%s%" PRIu32 "-%" PRIu32 "-%" PRIu64, used ? "," : "", domain,
-                         server, sequence);
-        if (w < 0 || (size_t)w >= sizeof out - used)
-            return -1;
-        used += (size_t)w;
-    }
+    if (!found && append_entry(out, sizeof out, &used, domain, server, sequence) != 0)
+        return -1;
     if (used + 1 > size)
         return -1;
     memcpy(pos, out, used + 1);

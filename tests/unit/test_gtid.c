@@ -42,6 +42,27 @@ static void test_set_refuses_small_buffers_and_garbage(void **state) {
     assert_string_equal(bad, "0-1");
 }
 
+static void test_format(void **state) {
+    (void)state;
+    char out[GTID_TEXT_MAX];
+    assert_int_equal(gtid_format(out, sizeof out, 0, 1, 42), 6);
+    assert_string_equal(out, "0-1-42");
+    assert_int_equal(gtid_format(out, sizeof out, 0, 0, 0), 5);
+    assert_string_equal(out, "0-0-0");
+    assert_int_equal(gtid_format(out, sizeof out, UINT32_MAX, UINT32_MAX, UINT64_MAX), GTID_TEXT_MAX - 1);
+    assert_string_equal(out, "4294967295-4294967295-18446744073709551615");
+    assert_true(gtid_pos_valid(out));
+    char small[6];
+    assert_int_equal(gtid_format(small, sizeof small, 0, 1, 42), -1); /* 6 characters and the NUL */
+    assert_int_equal(gtid_format(small, sizeof small, 0, 1, 4), 5);
+    /* Many domains: the position grows entry by entry, each moved in place. */
+    char pos[256] = "";
+    for (uint32_t d = 0; d < 5; d++)
+        assert_int_equal(gtid_pos_set(pos, sizeof pos, d, 100 + d, 10 * d), 0);
+    assert_int_equal(gtid_pos_set(pos, sizeof pos, 2, 7, 1000000), 0);
+    assert_string_equal(pos, "0-100-0,1-101-10,2-7-1000000,3-103-30,4-104-40");
+}
+
 static void test_valid(void **state) {
     (void)state;
     assert_true(gtid_pos_valid(""));
@@ -58,6 +79,7 @@ static void test_valid(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_adds_and_moves_a_domain),
+        cmocka_unit_test(test_format),
         cmocka_unit_test(test_set_keeps_64_bit_sequences),
         cmocka_unit_test(test_set_refuses_small_buffers_and_garbage),
         cmocka_unit_test(test_valid),
