@@ -4,6 +4,8 @@
 # the simulator's top rate, commit-to-readable latency at 1k orders/s, peak
 # memory, and Debezium on the same backlog when bench/debezium.sh can run.
 # Progress goes to stderr; the Markdown section for README.md to stdout.
+# BENCH_CDC_ROUNDS (5), BENCH_CDC_ORDERS (250000), BENCH_DEBEZIUM=0 to leave
+# Debezium out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . "$LAB_RUN_DIR/lab.env"
@@ -21,6 +23,9 @@ now() { date +%s.%N; }
 cdc_bg() { bin/bridge cdc -F "$BRIDGE_PROPERTIES" -X dc=bench -X cdc.http.listen="$HTTP" "$@" >>"$WORK/cdc.log" 2>&1 & }
 wait_streaming() { until curl -sf "http://$HTTP/healthz" >/dev/null 2>&1; do sleep 0.05; done; }
 wait_caught_up() { until [ "$(position)" = "$(sql 'SELECT @@gtid_binlog_pos')" ]; do sleep 0.05; done; }
+# Waits until the cdc's position is $1: one curl a poll, nothing else (the
+# machine is shared with what is measured).
+wait_position() { until [ "$(position)" = "$1" ]; do sleep 0.05; done; }
 stop() { kill -TERM "$1" && wait "$1" || true; }
 trap 'pkill -f "bin/bridge cdc -F $BRIDGE_PROPERTIES" 2>/dev/null || true; pkill -f "bin/sim -F $SIM_PROPERTIES" 2>/dev/null || true' EXIT
 
@@ -28,9 +33,13 @@ trap 'pkill -f "bin/bridge cdc -F $BRIDGE_PROPERTIES" 2>/dev/null || true; pkill
 # The backlog is written once; each catch-up round replays it with a cdc of
 # its own name and topics (created by the cdc at its start, which counts),
 # whose stored position is set to the GTID before the backlog. The ceiling is
-# a plain producer sending the same messages, after one warm-up run that
-# creates its topics. Rounds alternate; medians are reported.
-ROUNDS=${BENCH_CDC_ROUNDS:-3}
+# a plain producer sending the same messages; beside it, the same producer
+# made transactional (commits every $TXN_SIZE messages), the floor under any
+# exactly-once producer. One unmeasured run of each comes first (it warms the
+# broker's JVM and makes the ceilings' topics); then rounds alternate, and
+# medians are reported.
+ROUNDS=${BENCH_CDC_ROUNDS:-5}
+TXN_SIZE=20000 # the transactional ceiling's messages per transaction: cdc.batch.max.events
 ./lab seed >/dev/null
 sql "CREATE TABLE bench_probe (id INT PRIMARY KEY, sent_us BIGINT)"
 cdc_bg
@@ -40,6 +49,7 @@ stop "$pid" # the snapshot of the seed is stored: what follows is read from the 
 before_backlog=$(sql 'SELECT @@gtid_binlog_pos')
 say "writing $ORDERS orders into the binlog"
 bin/sim -F "$SIM_PROPERTIES" --rate 0 --orders "$ORDERS" --threads 4 --quiet 2>/dev/null
+backlog_head=$(sql 'SELECT @@gtid_binlog_pos')
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 # catch_up ROUND: prints "events/s peak-RSS-KiB events".
 catch_up() {
@@ -50,7 +60,7 @@ catch_up() {
   start=$(now)
   cdc_bg -X cdc.name="$name" -X cdc.topic.format="\${dc}_\${table}_r$1"
   pid=$!
-  wait_caught_up
+  wait_position "$backlog_head"
   elapsed=$(awk -v a="$start" -v b="$(now)" 'BEGIN {print b - a}')
   events=$(metric bridgelab_cdc_events_total)
   rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
@@ -58,31 +68,37 @@ catch_up() {
   say "catch-up round $1: $events events in $elapsed s, peak RSS $((rss_kib / 1024)) MiB"
   awk -v e="$events" -v s="$elapsed" -v r="$rss_kib" 'BEGIN {printf "%.0f %d %d\n", e / s, r, e}'
 }
-# ceiling: prints msgs/s.
+# ceiling [TRANSACTION_SIZE]: prints msgs/s.
 ceiling() {
   local line
-  line=$(bin/kafka-ceiling "$ONPREM_BOOTSTRAP" "$WORK/messages")
+  line=$(bin/kafka-ceiling "$ONPREM_BOOTSTRAP" "$WORK/messages" "$@")
   say "$line"
   echo "$line" | sed -n 's/.*: \([0-9]*\) msgs\/s$/\1/p'
 }
 say "catching up"
-catch_up 1 >"$WORK/catchup"
-for t in $(kcat -L -b "$ONPREM_BOOTSTRAP" | sed -n 's/^  topic "\(bench_[a-z_0-9]*_r1\)" .*/\1/p'); do
+catch_up 0 >/dev/null # warm-up
+for t in $(kcat -L -b "$ONPREM_BOOTSTRAP" | sed -n 's/^  topic "\(bench_[a-z_0-9]*_r0\)" .*/\1/p'); do
   kcat -C -b "$ONPREM_BOOTSTRAP" -t "$t" -e -q -X isolation.level=read_committed -f '%t\t%k\t%s\n'
 done >"$WORK/messages"
 messages=$(wc -l <"$WORK/messages")
-ceiling >/dev/null # warm-up: creates the ceiling's topics
+ceiling >/dev/null # warm-up: makes the ceilings' topics
+ceiling "$TXN_SIZE" >/dev/null
+: >"$WORK/catchup"
 : >"$WORK/ceilings"
-for round in $(seq 2 "$ROUNDS") end; do
+: >"$WORK/ceilings-txn"
+for round in $(seq "$ROUNDS"); do
+  catch_up "$round" >>"$WORK/catchup"
   ceiling >>"$WORK/ceilings"
-  [ "$round" = end ] || catch_up "$round" >>"$WORK/catchup"
+  ceiling "$TXN_SIZE" >>"$WORK/ceilings-txn"
 done
 rm -f "$WORK/messages"
 catchup=$(awk '{print $1}' "$WORK/catchup" | median)
 rss_kib=$(awk '{print $2}' "$WORK/catchup" | sort -n | tail -1)
 events=$(awk 'NR == 1 {print $3}' "$WORK/catchup")
+[ "$(awk '{print $3}' "$WORK/catchup" | sort -u | wc -l)" = 1 ] || say "the rounds counted different numbers of events"
 ceiling=$(median <"$WORK/ceilings")
-say "catch-up median $catchup events/s; ceiling median $ceiling msgs/s"
+ceiling_txn=$(median <"$WORK/ceilings-txn")
+say "catch-up median $catchup events/s; ceiling median $ceiling msgs/s, transactional $ceiling_txn msgs/s"
 
 # --- live: commit-to-readable latency at the top rate and at 1k orders/s ----
 # probe ROUND RATE_ARGS: cdc-latency probes (40/s) while the simulator writes.
@@ -115,9 +131,9 @@ stop "$pid"
 say "$onek at 1000 orders/s"
 
 # --- Debezium on the same kind of backlog -----------------------------------
-debezium="not measured (bench/debezium.sh missing)"
+debezium="not measured (bench/debezium.sh missing, or BENCH_DEBEZIUM=0)"
 debezium_live=""
-if [ -x bench/debezium.sh ]; then
+if [ -x bench/debezium.sh ] && [ "${BENCH_DEBEZIUM:-1}" != 0 ]; then
   if BENCH_DBZ_ORDERS=$ORDERS BENCH_DBZ_ROUNDS=1 bench/debezium.sh >"$WORK/debezium.out" 2>"$WORK/debezium.log" &&
     grep -q '^debezium:' "$WORK/debezium.out"; then
     debezium=$(grep '^debezium:' "$WORK/debezium.out")
@@ -137,6 +153,7 @@ Measured $(date -u +%Y-%m-%d) with \`make bench\` ($(nproc) cores; MariaDB, Kafk
 | what | bridge cdc | beside it, same run | ratio |
 | --- | --- | --- | --- |
 | catch-up of $events row changes already in the binlog (events/s, median of $ROUNDS) | $catchup | plain librdkafka producer, same $messages messages, topics made: $ceiling msgs/s (median of $ROUNDS) | $(ratio "$catchup" "$ceiling") of the ceiling |
+| catch-up (events/s) | $catchup | the same producer, transactional ($TXN_SIZE messages a transaction): $ceiling_txn msgs/s (median of $ROUNDS) | $(ratio "$catchup" "$ceiling_txn") of it |
 | catch-up (events/s) | $catchup | Debezium 3.6: ${dbz_rate:-not measured} | $(times "$catchup" "${dbz_rate:-0}") |
 | peak RSS through the catch-up (highest of $ROUNDS) | $((rss_kib / 1024)) MiB | | |
 | MySQL commit → readable in Kafka, simulator at its top rate (${top_rate:-?} orders/s) | $(stats "$top") | | |

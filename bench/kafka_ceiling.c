@@ -3,8 +3,11 @@
  * the very messages cdc wrote, already serialized, to the same broker with
  * the same producer settings, as fast as the broker takes them.
  *
- *   kafka-ceiling BOOTSTRAP FILE
+ *   kafka-ceiling BOOTSTRAP FILE [TRANSACTION_SIZE]
  *
+ * With TRANSACTION_SIZE, the producer is transactional and commits every
+ * that many messages: the floor any exactly-once producer stands on, as
+ * librdkafka's transactions cost what they cost.
  * FILE holds one message a line, "topic<TAB>key<TAB>value" (an empty value is
  * a tombstone), as bench/cdc.sh dumps them with kcat; each goes to
  * "<topic>_ceiling". Prints "ceiling: N messages in S s: R msgs/s". */
@@ -34,6 +37,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         failed = 1;
         fprintf(stderr, "kafka-ceiling: delivery failed: %s\n", rd_kafka_err2str(m->err));
     }
+}
+
+/* 1 when a transactional call succeeded; else says why (the bench fails). */
+static int transactional(rd_kafka_t *rk, rd_kafka_error_t *error, const char *what) {
+    if (!error)
+        return 1;
+    fprintf(stderr, "kafka-ceiling: %s: %s\n", what, rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    rd_kafka_destroy(rk);
+    return 0;
 }
 
 /* Reads every line into memory: the timing covers producing only. */
@@ -81,10 +94,11 @@ static struct message *load(const char *path, size_t *count) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: kafka-ceiling BOOTSTRAP FILE\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: kafka-ceiling BOOTSTRAP FILE [TRANSACTION_SIZE]\n");
         return 2;
     }
+    size_t per_transaction = argc == 4 ? strtoul(argv[3], NULL, 10) : 0;
     size_t count = 0;
     struct message *messages = load(argv[2], &count);
     if (!messages)
@@ -103,13 +117,22 @@ int main(int argc, char **argv) {
             fprintf(stderr, "kafka-ceiling: %s\n", err);
             return 2;
         }
+    if (per_transaction &&
+        rd_kafka_conf_set(conf, "transactional.id", "bridgelab-kafka-ceiling", err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "kafka-ceiling: %s\n", err);
+        return 2;
+    }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "kafka-ceiling: %s\n", err);
         return 1;
     }
+    if (per_transaction && !transactional(rk, rd_kafka_init_transactions(rk, 30000), "init"))
+        return 1;
     double started = seconds_now();
+    if (per_transaction && !transactional(rk, rd_kafka_begin_transaction(rk), "begin"))
+        return 1;
     for (size_t i = 0; i < count && !failed; i++) {
         struct message *m = &messages[i];
         for (;;) {
@@ -124,11 +147,18 @@ int main(int argc, char **argv) {
             rd_kafka_poll(rk, 10);
         }
         rd_kafka_poll(rk, 0);
+        if (per_transaction && ((i + 1) % per_transaction == 0 || i + 1 == count)) {
+            if (!transactional(rk, rd_kafka_commit_transaction(rk, -1), "commit"))
+                return 1;
+            if (i + 1 < count && !transactional(rk, rd_kafka_begin_transaction(rk), "begin"))
+                return 1;
+        }
     }
     rd_kafka_flush(rk, 600000);
     double elapsed = seconds_now() - started;
     if (!failed)
-        printf("ceiling: %zu messages in %.3f s: %.0f msgs/s\n", count, elapsed, (double)count / elapsed);
+        printf("ceiling%s: %zu messages in %.3f s: %.0f msgs/s\n", per_transaction ? " (transactional)" : "", count,
+               elapsed, (double)count / elapsed);
     rd_kafka_destroy(rk);
     for (size_t i = 0; i < count; i++) {
         free(messages[i].topic);

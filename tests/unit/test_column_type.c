@@ -61,8 +61,8 @@ static void test_not_enum(void **state) {
 static void test_malformed(void **state) {
     (void)state;
     char **v;
-    const char *bad[] = {"enum(", "enum()", "enum('a'", "enum('a)", "enum('a',)", "enum(a)", "enum('a') x",
-                         "set('a''", "enum('a''b)"};
+    const char *bad[] = {"enum(",   "enum()",      "enum('a'", "enum('a)",   "enum('a',)",
+                         "enum(a)", "enum('a') x", "set('a''", "enum('a''b)"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (column_type_enum_values(bad[i], &v) != -1)
             fail_msg("accepted %s", bad[i]);
