@@ -23,8 +23,7 @@
 #define GTID_FLAG_STANDALONE 1 /* a GTID event's flag: no XID or COMMIT follows (DDL) */
 #define POSITION_EVERY_MS 1000 /* an idle stream still moves its position this often */
 #define BACKOFF_MAX_MS 5000
-#define ROUTES 16                 /* tables whose routes are remembered */
-#define BATCH_MAX_BYTES (8 << 20) /* read ahead at most this much while a commit is in flight */
+#define ROUTES 16 /* tables whose routes are remembered */
 
 enum step { STEP_OK, STEP_REPLAY, STEP_FATAL };
 
@@ -274,8 +273,8 @@ static enum step hand_over(struct cdc *c, char *err, size_t errlen) {
 static enum step maybe_hand_over(struct cdc *c, char *err, size_t errlen) {
     if (c->in_transaction || batch_totals(c->filling)->transactions == 0)
         return STEP_OK;
-    int full =
-        (long long)batch_count(c->filling) >= c->s->batch_max_events || batch_bytes(c->filling) >= BATCH_MAX_BYTES;
+    int full = (long long)batch_count(c->filling) >= c->s->batch_max_events ||
+               (long long)batch_bytes(c->filling) >= c->s->batch_max_bytes;
     if (full || shutdown_requested())
         return hand_over(c, err, errlen);
     if (batch_whole_count(c->filling) == 0 && now_ms() - c->handed_ms < POSITION_EVERY_MS)

@@ -25,8 +25,10 @@ const struct config_key cdc_keys[] = {
     {"cdc.unwrap", CONFIG_BOOL, "false", 0, 0, "flat rows with a sourcedc field instead of the Debezium envelope"},
     {"cdc.position.topic", CONFIG_STRING, "_bridgelab_cdc_positions", 0, 0, "compacted topic of committed positions"},
     {"cdc.history.topic", CONFIG_STRING, "_bridgelab_cdc_schema_history", 0, 0, "topic recording DDL"},
-    {"cdc.batch.max.events", CONFIG_INT, "20000", 1, 1e7,
+    {"cdc.batch.max.events", CONFIG_INT, "50000", 1, 1e7,
      "records read ahead while a Kafka commit is in flight, at most (then reading waits)"},
+    {"cdc.batch.max.bytes", CONFIG_INT, "12582912", 1024, 1e10,
+     "bytes of records read ahead while a Kafka commit is in flight, at most (twice this is held)"},
     {"cdc.batch.max.ms", CONFIG_INT, "25", 1, 60000,
      "binlog heartbeat: longest a finished transaction waits for its commit when the binlog is quiet"},
     {"cdc.http.listen", CONFIG_STRING, "127.0.0.1:8083", 0, 0, "where /metrics and /healthz are served (empty: off)"},
@@ -113,6 +115,7 @@ int cdc_settings_load(const struct config *cfg, struct cdc_settings *s, char *er
     s->position_topic = config_get(cfg, "cdc.position.topic");
     s->history_topic = config_get(cfg, "cdc.history.topic");
     s->batch_max_events = config_get_int(cfg, "cdc.batch.max.events");
+    s->batch_max_bytes = config_get_int(cfg, "cdc.batch.max.bytes");
     s->batch_max_ms = (int)config_get_int(cfg, "cdc.batch.max.ms");
     s->topic_partitions = (int)config_get_int(cfg, "cdc.topic.partitions");
     s->topic_replication_factor = (int)config_get_int(cfg, "cdc.topic.replication.factor");

@@ -38,6 +38,7 @@ struct cdc_settings {
     const char *position_topic;
     const char *history_topic;
     long long batch_max_events;
+    long long batch_max_bytes;
     int batch_max_ms;
     const char *http_listen; /* "" = none */
     enum log_level log_level;

@@ -33,6 +33,8 @@ static void test_defaults(void **state) {
     assert_true(s.server_id >= 1000);
     assert_int_equal(s.snapshot_mode, SNAPSHOT_INITIAL);
     assert_false(s.unwrap);
+    assert_int_equal(s.batch_max_events, 50000);
+    assert_int_equal(s.batch_max_bytes, 12 << 20);
     assert_int_equal(s.topic_partitions, -1); /* the cluster's defaults */
     assert_int_equal(s.topic_replication_factor, -1);
     assert_null(s.include);
