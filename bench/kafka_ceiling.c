@@ -130,6 +130,12 @@ int main(int argc, char **argv) {
     }
     if (per_transaction && !transactional(rk, rd_kafka_init_transactions(rk, 30000), "init"))
         return 1;
+    /* Learn every topic first, as bridge cdc does: else librdkafka finds a
+     * topic it has not produced to only on its one-second scan, and a
+     * transaction's commit waits for that. */
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
     double started = seconds_now();
     if (per_transaction && !transactional(rk, rd_kafka_begin_transaction(rk), "begin"))
         return 1;
