@@ -125,7 +125,6 @@ void batch_drop_open(struct batch *b) {
 
 size_t batch_count(const struct batch *b) { return b->count; }
 size_t batch_bytes(const struct batch *b) { return b->used; }
-int batch_has_open(const struct batch *b) { return b->count > b->whole_count; }
 size_t batch_whole_count(const struct batch *b) { return b->whole_count; }
 const char *batch_position(const struct batch *b) { return b->position ? b->position : ""; }
 const struct batch_totals *batch_totals(const struct batch *b) { return &b->totals; }

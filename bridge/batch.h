@@ -53,8 +53,6 @@ void batch_drop_open(struct batch *b);
 /* Records (whole or not), and the bytes they take. */
 size_t batch_count(const struct batch *b);
 size_t batch_bytes(const struct batch *b);
-/* True when records were added since the last batch_end_transaction. */
-int batch_has_open(const struct batch *b);
 /* Records of whole transactions: the ones to send. */
 size_t batch_whole_count(const struct batch *b);
 struct batch_record batch_record(const struct batch *b, size_t i);
