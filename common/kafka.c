@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "secret.h"
 #include "shutdown.h"
@@ -35,26 +35,15 @@ const struct config_key kafka_keys[] = {
 static const char *const secret_properties[] = {"sasl.password", "ssl.key.password", "ssl.keystore.password",
                                                 "sasl.oauthbearer.client.secret", NULL};
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Milliseconds left before deadline (< 0: none), at least 1 and at most cap. */
 static int slice_ms(long long deadline, int cap) {
     if (deadline < 0)
         return cap;
-    long long left = deadline - now_ms();
+    long long left = deadline - clock_mono_ms();
     return left < 1 ? 1 : left > cap ? cap : (int)left;
 }
 
-static int expired(long long deadline) { return deadline >= 0 && now_ms() >= deadline; }
+static int expired(long long deadline) { return deadline >= 0 && clock_mono_ms() >= deadline; }
 
 /* The bootstrap servers of a handle, to name the cluster in messages. */
 static const char *servers_of(const rd_kafka_t *rk, char *buf, size_t len) {
@@ -214,7 +203,7 @@ int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, siz
         return -1;
     char servers[512];
     servers_of(rk, servers, sizeof servers);
-    long long started = now_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
+    long long started = clock_mono_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
     int rc = -1;
     for (;;) {
         const struct rd_kafka_metadata *md = NULL;
@@ -230,16 +219,16 @@ int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, siz
         }
         const char *why = code ? rd_kafka_err2str(code) : "no brokers in the metadata";
         int giving_up = expired(deadline) || shutdown_requested();
-        if (warned < 0 || now_ms() - warned >= 10000) {
+        if (warned < 0 || clock_mono_ms() - warned >= 10000) {
             log_warn("Kafka unreachable at %s: %s: %s", servers, why, giving_up ? "giving up" : "retrying");
-            warned = now_ms();
+            warned = clock_mono_ms();
         }
         if (giving_up) {
             snprintf(err, errlen, "Kafka unreachable at %s for %lld s: %s: start it or fix bootstrap.servers", servers,
-                     (now_ms() - started) / 1000, why);
+                     (clock_mono_ms() - started) / 1000, why);
             break;
         }
-        sleep_ms(slice_ms(deadline, 200));
+        clock_sleep_ms(slice_ms(deadline, 200));
     }
     rd_kafka_destroy(rk);
     return rc;
@@ -422,7 +411,7 @@ enum kafka_txn kafka_producer_init(struct kafka_producer *p, int timeout_ms, cha
             snprintf(err, errlen, "internal error: %s: kafka_producer_init called twice", p->stage);
         return p->fatal ? misuse(p, "init", err, errlen) : KAFKA_TXN_FATAL;
     }
-    long long started = now_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
+    long long started = clock_mono_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
     for (;;) {
         rd_kafka_error_t *error = rd_kafka_init_transactions(p->rk, slice_ms(deadline, 10000));
         if (!error) {
@@ -436,17 +425,17 @@ enum kafka_txn kafka_producer_init(struct kafka_producer *p, int timeout_ms, cha
         if (expired(deadline) || shutdown_requested()) {
             snprintf(err, errlen,
                      "%s: the transaction coordinator at %s did not answer in %lld s: %s: check that Kafka is up",
-                     p->stage, p->servers, (now_ms() - started) / 1000, rd_kafka_error_string(error));
+                     p->stage, p->servers, (clock_mono_ms() - started) / 1000, rd_kafka_error_string(error));
             rd_kafka_error_destroy(error);
             return KAFKA_TXN_TIMEOUT;
         }
-        if (warned < 0 || now_ms() - warned >= 10000) {
+        if (warned < 0 || clock_mono_ms() - warned >= 10000) {
             log_warn("%s: waiting for the transaction coordinator at %s: %s: retrying", p->stage, p->servers,
                      rd_kafka_error_string(error));
-            warned = now_ms();
+            warned = clock_mono_ms();
         }
         rd_kafka_error_destroy(error);
-        sleep_ms(slice_ms(deadline, 200));
+        clock_sleep_ms(slice_ms(deadline, 200));
     }
 }
 
@@ -475,7 +464,7 @@ static enum kafka_txn do_abort(struct kafka_producer *p, char *err, size_t errle
         log_warn("%s: aborting the transaction on Kafka at %s: %s: retrying", p->stage, p->servers,
                  rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
-        sleep_ms(200 * attempt);
+        clock_sleep_ms(200 * attempt);
     }
 }
 
@@ -566,7 +555,7 @@ enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t
     /* A retriable error (a timeout) means the commit goes on in the
      * background: calling again resumes it. Past a few transaction timeouts
      * the coordinator has long aborted it, so give up then. */
-    long long deadline = now_ms() + 3LL * p->txn_timeout_ms;
+    long long deadline = clock_mono_ms() + 3LL * p->txn_timeout_ms;
     for (int attempt = 1;; attempt++) {
         rd_kafka_error_t *error = rd_kafka_commit_transaction(p->rk, -1);
         if (!error)
@@ -584,7 +573,7 @@ enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t
         }
         if (!rd_kafka_error_is_retriable(error))
             return fail_fatal(p, "committing the transaction", error, err, errlen);
-        if (now_ms() >= deadline) {
+        if (clock_mono_ms() >= deadline) {
             char reason[768];
             snprintf(reason, sizeof reason, "the commit did not complete in %d s: %s", 3 * p->txn_timeout_ms / 1000,
                      rd_kafka_error_string(error));
@@ -594,7 +583,7 @@ enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t
         log_warn("%s: committing the transaction on Kafka at %s: %s: retrying", p->stage, p->servers,
                  rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
-        sleep_ms(attempt < 10 ? 100 * attempt : 1000);
+        clock_sleep_ms(attempt < 10 ? 100 * attempt : 1000);
     }
     p->in_txn = 0;
     rd_kafka_poll(p->rk, 0);
@@ -675,7 +664,7 @@ static int partition_count(rd_kafka_t *rk, const char *topic, long long deadline
             snprintf(err, errlen, "metadata of topic '%s': %s", topic, rd_kafka_err2str(code));
             break;
         }
-        sleep_ms(slice_ms(deadline, 100)); /* e.g. a leader being elected */
+        clock_sleep_ms(slice_ms(deadline, 100)); /* e.g. a leader being elected */
     }
     rd_kafka_topic_destroy(rkt);
     return count;
@@ -764,7 +753,7 @@ int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *
     if (!rk)
         return -1;
     servers_of(rk, servers, sizeof servers);
-    long long deadline = now_ms() + (timeout_ms < 0 ? 30000 : timeout_ms);
+    long long deadline = clock_mono_ms() + (timeout_ms < 0 ? 30000 : timeout_ms);
     int rc = -1;
     struct partition_read *parts = NULL;
     rd_kafka_topic_partition_list_t *assignment = NULL;
@@ -903,7 +892,7 @@ static const char *config_entry(const rd_kafka_ConfigResource_t *resource, const
  * a leader, so that producing to it right away does not race its creation. */
 static int wait_for_leaders(rd_kafka_t *rk, const char *topic, int partitions, int timeout_ms, char *why,
                             size_t whylen) {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_mono_ms() + timeout_ms;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     int rc = -1;
     while (rkt && rc != 0) {
@@ -926,7 +915,7 @@ static int wait_for_leaders(rd_kafka_t *rk, const char *topic, int partitions, i
             break;
         }
         if (rc != 0)
-            sleep_ms(slice_ms(deadline, 50));
+            clock_sleep_ms(slice_ms(deadline, 50));
     }
     if (rkt)
         rd_kafka_topic_destroy(rkt);
@@ -937,7 +926,7 @@ static int wait_for_leaders(rd_kafka_t *rk, const char *topic, int partitions, i
 static void check_existing(rd_kafka_t *rk, const char *topic, int partitions, const char *const *configs,
                            int timeout_ms) {
     char why[512];
-    int count = partition_count(rk, topic, now_ms() + timeout_ms, why, sizeof why);
+    int count = partition_count(rk, topic, clock_mono_ms() + timeout_ms, why, sizeof why);
     if (count > 0 && partitions > 0 && count != partitions)
         log_warn("topic %s exists with %d partitions, not %d as asked: left as it is", topic, count, partitions);
     if (!configs || !configs[0])
@@ -976,7 +965,7 @@ static int topic_created(rd_kafka_t *rk, const rd_kafka_topic_result_t *result, 
         code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED) {
         /* Not allowed to create topics: fine if it is there already. */
         char ignored[256];
-        if (partition_count(rk, topic, now_ms() + timeout_ms, ignored, sizeof ignored) > 0)
+        if (partition_count(rk, topic, clock_mono_ms() + timeout_ms, ignored, sizeof ignored) > 0)
             return 0;
         snprintf(why, whylen, "%s: not allowed to create it: create the topic, or grant CREATE on it", topic);
         return -1;

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "sql.h"
 
@@ -65,21 +65,6 @@ static int is_retriable(unsigned err) {
     }
 }
 
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Sleeps in short steps so that a stop request is seen quickly. */
-static int wait_or_stop(const struct db *db, int ms) {
-    for (int waited = 0; waited < ms; waited += 50) {
-        if (db->target.should_stop && db->target.should_stop())
-            return 1;
-        sleep_ms(50);
-    }
-    return db->target.should_stop && db->target.should_stop();
-}
-
 static void describe_fatal_connect(const struct db *db, unsigned code, const char *message, char *err, size_t errlen) {
     const struct db_target *t = &db->target;
     if (code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR)
@@ -120,7 +105,7 @@ enum db_status db_connect(struct db *db, char *err, size_t errlen) {
         log_warn("MySQL %s:%d is unreachable (%s): retrying in %.1f s (is the lab up? ./lab status)", t->host, t->port,
                  mysql_error(db->conn), backoff / 1000.0);
         disconnect(db);
-        if (wait_or_stop(db, backoff))
+        if (clock_sleep_or_stop(backoff, db->target.should_stop))
             return DB_STOPPED;
         backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
     }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "keys.h"
@@ -44,12 +45,6 @@ static void print_commit(const struct action *a, void *ctx) {
     }
 }
 
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void log_summary(const char *what, const struct runner_stats *s, double orders_per_second) {
     log_info("%s: %lld sales orders (%lld lines), %lld purchase orders, %lld new customers, %lld customer updates, "
              "%lld cancellations, revenue %lld.%02lld; %.1f orders/s",
@@ -72,14 +67,15 @@ static int run(const struct sim_settings *s, const struct db_target *target, str
         log_error("cannot start the writer threads: out of memory");
         return 1;
     }
-    double started = seconds_now(), last = started;
+    long long started = clock_mono_ms(), last = started;
     struct runner_stats before = {0}, now;
     while (runner_active(r)) {
-        usleep(50000);
-        double t = seconds_now();
-        if (t - last >= s->summary_interval_s) {
+        clock_sleep_ms(50);
+        long long t = clock_mono_ms();
+        double since_last = (t - last) / 1000.0;
+        if (since_last >= s->summary_interval_s) {
             runner_stats(r, &now);
-            log_summary("progress", &now, (double)(now.sales_orders - before.sales_orders) / (t - last));
+            log_summary("progress", &now, (double)(now.sales_orders - before.sales_orders) / since_last);
             before = now;
             last = t;
         }
@@ -87,7 +83,7 @@ static int run(const struct sim_settings *s, const struct db_target *target, str
     runner_stats(r, &now);
     char err[512];
     int rc = runner_finish(r, err, sizeof err);
-    double elapsed = seconds_now() - started;
+    double elapsed = (clock_mono_ms() - started) / 1000.0;
     log_summary(shutdown_requested() ? "stopped" : "done", &now,
                 elapsed > 0 ? (double)now.sales_orders / elapsed : 0.0);
     if (rc != 0) {

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* Behind schedule by more than this (say, after MySQL was away), the
@@ -26,12 +26,6 @@ struct runner {
     struct runner_stats stats;
 };
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int stop_requested(const struct runner *r) {
     return r->failed || (r->setup.target.should_stop && r->setup.target.should_stop());
 }
@@ -42,13 +36,12 @@ static int wait_until(struct runner *r, long long due) {
     for (;;) {
         if (stop_requested(r))
             return 0;
-        long long left = due - now_ms();
+        long long left = due - clock_wall_ms();
         if (left <= 0)
             return 1;
         if (left > 50)
             left = 50;
-        struct timespec ts = {0, (long)left * 1000000L};
-        nanosleep(&ts, NULL);
+        clock_sleep_ms((int)left);
     }
 }
 
@@ -79,7 +72,7 @@ static void count_commit(struct runner_stats *s, const struct action *a) {
 /* Takes the next action and its due time; 0 when the run is over. */
 static int next_action(struct runner *r, struct action *a, long long *due) {
     pthread_mutex_lock(&r->lock);
-    long long now = now_ms();
+    long long now = clock_wall_ms();
     model_next(r->setup.model, now, a);
     *due = now;
     if (a->kind == ACTION_SALES_ORDER && r->setup.rate > 0) {
@@ -145,7 +138,7 @@ struct runner *runner_start(const struct runner_setup *setup) {
         return NULL;
     }
     pthread_mutex_init(&r->lock, NULL);
-    r->schedule_start_ms = now_ms();
+    r->schedule_start_ms = clock_wall_ms();
     r->active = setup->threads;
     for (int i = 0; i < setup->threads; i++) {
         if (pthread_create(&r->threads[i], NULL, writer, r) != 0) {
