@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sql_value.h"
 
 struct binlog_client {
     struct binlog_source source;
@@ -82,21 +83,6 @@ void binlog_client_sql_close(struct binlog_client *c) {
     c->sql = NULL;
 }
 
-/* One row, one column: the value's text into out; 0 or -1. */
-static int query_value(MYSQL *m, const char *query, int column, char *out, size_t outlen) {
-    if (mysql_query(m, query) != 0)
-        return -1;
-    MYSQL_RES *res = mysql_store_result(m);
-    if (!res)
-        return -1;
-    MYSQL_ROW row = mysql_fetch_row(res);
-    int rc = row && row[column] ? 0 : -1;
-    if (rc == 0)
-        snprintf(out, outlen, "%s", row[column]);
-    mysql_free_result(res);
-    return rc;
-}
-
 enum binlog_status binlog_client_check(struct binlog_client *c, char *err, size_t errlen) {
     enum binlog_status status;
     MYSQL *m = binlog_client_sql(c, &status, err, errlen);
@@ -112,7 +98,7 @@ enum binlog_status binlog_client_check(struct binlog_client *c, char *err, size_
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
         char query[128], value[64];
         snprintf(query, sizeof query, "SELECT @@GLOBAL.%s", settings[i].variable);
-        if (query_value(m, query, 0, value, sizeof value) != 0) {
+        if (sql_value(m, query, 0, value, sizeof value) != 0) {
             snprintf(err, errlen, "MySQL %s:%d: cannot read %s: %s", c->source.host, c->source.port,
                      settings[i].variable, mysql_error(m));
             return BINLOG_RETRY;
@@ -156,7 +142,7 @@ enum binlog_status binlog_client_head(struct binlog_client *c, char *gtid, size_
     MYSQL *m = binlog_client_sql(c, &status, err, errlen);
     if (!m)
         return status;
-    if (query_value(m, "SELECT @@GLOBAL.gtid_binlog_pos", 0, gtid, gtidlen) != 0) {
+    if (sql_value(m, "SELECT @@GLOBAL.gtid_binlog_pos", 0, gtid, gtidlen) != 0) {
         snprintf(err, errlen, "MySQL %s:%d: cannot read gtid_binlog_pos: %s", c->source.host, c->source.port,
                  mysql_error(m));
         return BINLOG_RETRY;

@@ -6,37 +6,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "sql_value.h"
+
 struct snapshot {
     MYSQL *m;
     char database[130];
 };
 
-static int query_row(MYSQL *m, const char *query, char *a, size_t alen, char *b, size_t blen) {
-    if (mysql_query(m, query) != 0)
-        return -1;
-    MYSQL_RES *res = mysql_store_result(m);
-    if (!res)
-        return -1;
-    MYSQL_ROW row = mysql_fetch_row(res);
-    int rc = -1;
-    if (row && row[0] && (!b || (mysql_num_fields(res) > 1 && row[1]))) {
-        snprintf(a, alen, "%s", row[0]);
-        if (b)
-            snprintf(b, blen, "%s", row[1]);
-        rc = 0;
-    }
-    mysql_free_result(res);
-    return rc;
-}
-
 struct snapshot *snapshot_begin(MYSQL *m, const char *database, char *gtid, size_t gtidlen, char *err, size_t errlen) {
-    char file[256], position[32], name[64], query[512];
+    char file[256], position[32], query[512];
     if (mysql_query(m, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ") != 0 ||
         mysql_query(m, "SET time_zone='+00:00'") != 0 ||
         mysql_query(m, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY") != 0 ||
-        query_row(m, "SHOW STATUS LIKE 'binlog_snapshot_file'", name, sizeof name, file, sizeof file) != 0 ||
-        query_row(m, "SHOW STATUS LIKE 'binlog_snapshot_position'", name, sizeof name, position, sizeof position) !=
-            0) {
+        sql_value(m, "SHOW STATUS LIKE 'binlog_snapshot_file'", 1, file, sizeof file) != 0 ||
+        sql_value(m, "SHOW STATUS LIKE 'binlog_snapshot_position'", 1, position, sizeof position) != 0) {
         snprintf(err, errlen, "cannot start a consistent snapshot: %s", mysql_error(m));
         return NULL;
     }
@@ -45,7 +28,7 @@ struct snapshot *snapshot_begin(MYSQL *m, const char *database, char *gtid, size
         return NULL;
     }
     snprintf(query, sizeof query, "SELECT BINLOG_GTID_POS('%s', %s)", file, position);
-    if (query_row(m, query, gtid, gtidlen, NULL, 0) != 0) {
+    if (sql_value(m, query, 0, gtid, gtidlen) != 0) {
         snprintf(err, errlen, "cannot turn binlog position %s:%s into a GTID position: %s", file, position,
                  mysql_error(m));
         return NULL;
