@@ -1117,17 +1117,26 @@ static void set_text(struct value *out, const struct column *col, const uint8_t 
     out->v.text.len = len;
 }
 
-static int decode_enum(struct cursor *c, const struct decode *d, const struct column *col, struct value *out) {
+/* The number an ENUM (index) or SET (bitmask) is stored as; it is also the
+ * value in out, which stays so when the column's value names are unknown. */
+static int take_enum_number(struct cursor *c, const struct decode *d, const struct column *col, uint64_t *number,
+                            struct value *out) {
     int bytes = col->meta & 0xFF;
     const uint8_t *p = NULL;
     if (take(c, d, (size_t)bytes, &p) != 0)
         return -1;
-    uint64_t index = le(p, bytes);
-    if (!col->enum_values) {
-        out->kind = VALUE_UINT;
-        out->v.u = index;
+    *number = le(p, bytes);
+    out->kind = VALUE_UINT;
+    out->v.u = *number;
+    return 0;
+}
+
+static int decode_enum(struct cursor *c, const struct decode *d, const struct column *col, struct value *out) {
+    uint64_t index;
+    if (take_enum_number(c, d, col, &index, out) != 0)
+        return -1;
+    if (!col->enum_values)
         return 0;
-    }
     if (index > (uint64_t)col->enum_count)
         return value_fail(d, "ENUM index beyond the values");
     out->kind = VALUE_STRING;
@@ -1137,16 +1146,11 @@ static int decode_enum(struct cursor *c, const struct decode *d, const struct co
 }
 
 static int decode_set(struct cursor *c, const struct decode *d, const struct column *col, struct value *out) {
-    int bytes = col->meta & 0xFF;
-    const uint8_t *p = NULL;
-    if (take(c, d, (size_t)bytes, &p) != 0)
+    uint64_t bits;
+    if (take_enum_number(c, d, col, &bits, out) != 0)
         return -1;
-    uint64_t bits = le(p, bytes);
-    if (!col->enum_values) {
-        out->kind = VALUE_UINT;
-        out->v.u = bits;
+    if (!col->enum_values)
         return 0;
-    }
     int count = col->enum_count < 64 ? col->enum_count : 64;
     if (count < 64 && (bits >> count) != 0)
         return value_fail(d, "SET bits beyond the values");

@@ -39,6 +39,15 @@ static int clock_ok(int hour_max, int hour, int minute, int second, int usec) {
            usec <= 999999;
 }
 
+/* "YYYY-MM-DD" at p; the end. */
+static char *put_date(char *p, int year, int month, int day) {
+    p = put_digits(p, (unsigned)year, 4);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)month, 2);
+    *p++ = '-';
+    return put_digits(p, (unsigned)day, 2);
+}
+
 /* "YYYY-MM-DDTHH:MM:SS[.ffffff]Z", or null for a zero or invalid value. */
 static void write_datetime(struct json_writer *w, int year, int month, int day, int hour, int minute, int second,
                            int usec) {
@@ -46,12 +55,7 @@ static void write_datetime(struct json_writer *w, int year, int month, int day, 
         json_writer_null(w);
         return;
     }
-    char text[32], *p = text;
-    p = put_digits(p, (unsigned)year, 4);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)month, 2);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)day, 2);
+    char text[32], *p = put_date(text, year, month, day);
     *p++ = 'T';
     p = put_digits(p, (unsigned)hour, 2);
     *p++ = ':';
@@ -68,12 +72,7 @@ static void write_date(struct json_writer *w, int year, int month, int day) {
         json_writer_null(w);
         return;
     }
-    char text[16], *p = text;
-    p = put_digits(p, (unsigned)year, 4);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)month, 2);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)day, 2);
+    char text[16], *p = put_date(text, year, month, day);
     json_writer_string_n(w, text, (size_t)(p - text));
 }
 
