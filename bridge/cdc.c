@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "batch.h"
 #include "binlog_client.h"
 #include "binlog_rows.h"
+#include "clock.h"
 #include "column_type.h"
 #include "committer.h"
 #include "event_json.h"
@@ -45,10 +45,9 @@ struct cdc {
     int64_t txn_last_event_ms;
     long long handed_ms; /* when a batch was last handed to the committer */
 
-    char committed[1024]; /* the position in Kafka; written by the committer under lock */
+    char committed[1024]; /* the position in Kafka; written under lock (set_committed) */
     char pending[1024];   /* where the last whole MySQL transaction read ends */
     int producer_broken;  /* the producer hit a fatal error other than fencing */
-    int kafka_failed;     /* a Kafka call failed since the flag was cleared */
 
     char **topics; /* the topics known to exist */
     int topic_count;
@@ -72,19 +71,12 @@ struct cdc {
         char topic[512];
     } routes[ROUTES];
     int next_route;
-    int64_t rows_now_ms; /* the clock read once per rows event, for the events' ts_ms */
 
     pthread_mutex_t lock;
     struct cdc_metrics metrics;
 };
 
 static void on_committed(const struct batch *b, void *ctx);
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_state(struct cdc *c, const char *state) {
     pthread_mutex_lock(&c->lock);
@@ -96,6 +88,14 @@ static void set_state(struct cdc *c, const char *state) {
 void cdc_metrics_read(struct cdc *c, struct cdc_metrics *out) {
     pthread_mutex_lock(&c->lock);
     *out = c->metrics;
+    snprintf(out->last_gtid, sizeof out->last_gtid, "%s", c->committed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* The committed position moves (under the lock: /metrics reads it). */
+static void set_committed(struct cdc *c, const char *position) {
+    pthread_mutex_lock(&c->lock);
+    snprintf(c->committed, sizeof c->committed, "%s", position);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -167,7 +167,7 @@ static void position_value(struct cdc *c, const char *gtid) {
     json_writer_key(c->value, "file");
     json_writer_string(c->value, binlog_client_file(c->binlog));
     json_writer_key(c->value, "ts_ms");
-    json_writer_int(c->value, now_ms());
+    json_writer_int(c->value, clock_wall_ms());
     json_writer_end_object(c->value);
 }
 
@@ -197,14 +197,13 @@ static int read_position(struct cdc *c, char *gtid, size_t len, char *err, size_
 
 /* A commit went through: the position and the metrics move. */
 static void committed(struct cdc *c, const char *position, const struct batch_totals *totals) {
+    set_committed(c, position);
     pthread_mutex_lock(&c->lock);
-    snprintf(c->committed, sizeof c->committed, "%s", position);
     c->metrics.events += totals->events;
     c->metrics.transactions += totals->transactions;
     c->metrics.kafka_commits++;
     if (totals->last_event_ms)
         c->metrics.last_event_ms = totals->last_event_ms;
-    snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", position);
     pthread_mutex_unlock(&c->lock);
     log_debug("committed %llu events of %llu transactions, position %s", (unsigned long long)totals->events,
               (unsigned long long)totals->transactions, position);
@@ -228,7 +227,6 @@ static int producer_fenced(struct cdc *c) {
 static enum step kafka_step(enum kafka_txn rc, struct cdc *c, const char *err) {
     if (rc == KAFKA_TXN_OK)
         return STEP_OK;
-    c->kafka_failed = 1;
     batch_clear(c->filling);
     if (rc == KAFKA_TXN_ABORTED) {
         log_warn("Kafka transaction aborted (%s): replaying from '%s'", err, c->committed);
@@ -262,7 +260,7 @@ static enum step hand_over(struct cdc *c, char *err, size_t errlen) {
     c->spare = c->filling;
     c->filling = free_one;
     batch_clear(c->filling);
-    c->handed_ms = now_ms();
+    c->handed_ms = clock_wall_ms();
     return STEP_OK;
 }
 
@@ -277,7 +275,7 @@ static enum step maybe_hand_over(struct cdc *c, char *err, size_t errlen) {
                (long long)batch_bytes(c->filling) >= c->s->batch_max_bytes;
     if (full || shutdown_requested())
         return hand_over(c, err, errlen);
-    if (batch_whole_count(c->filling) == 0 && now_ms() - c->handed_ms < POSITION_EVERY_MS)
+    if (batch_whole_count(c->filling) == 0 && clock_wall_ms() - c->handed_ms < POSITION_EVERY_MS)
         return STEP_OK;
     return committer_busy(c->committer) ? STEP_OK : hand_over(c, err, errlen);
 }
@@ -345,6 +343,7 @@ static enum step ensure_topics(struct cdc *c, const char *const *topics, int cou
 struct produce_ctx {
     struct cdc *c;
     const struct event_source *source;
+    int64_t now_ms; /* the events' ts_ms: the clock read once per rows event */
     enum step step;
     char *err;
     size_t errlen;
@@ -379,11 +378,9 @@ static enum step emit(struct cdc *c, const char *topic, const char *key, size_t 
     return STEP_FATAL;
 }
 
-static enum step produce_change(struct cdc *c, const struct row_change *change, const struct event_source *source,
-                                int64_t now, char *err, size_t errlen) {
-    const char *topic = route(c, change->table);
-    if (!topic)
-        return STEP_OK;
+/* One change's event (and tombstone) to topic. */
+static enum step produce_change(struct cdc *c, const char *topic, const struct row_change *change,
+                                const struct event_source *source, int64_t now, char *err, size_t errlen) {
     json_writer_reset(c->key);
     int has_key = event_json_key(c->key, change);
     json_writer_reset(c->value);
@@ -405,18 +402,18 @@ static enum step produce_change(struct cdc *c, const struct row_change *change, 
 static int on_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
     struct cdc *c = p->c;
-    if (!route(c, change->table))
+    const char *topic = route(c, change->table);
+    if (!topic)
         return 0;
-    struct event_source source = *p->source;
     if (change->op == ROW_UPDATE && event_json_key_changed(change)) {
         /* A new key is a new row: the old one is deleted, as Debezium does. */
         struct row_change gone = {change->table, ROW_DELETE, change->before, NULL};
         struct row_change born = {change->table, ROW_INSERT, NULL, change->after};
-        p->step = produce_change(c, &gone, &source, c->rows_now_ms, p->err, p->errlen);
+        p->step = produce_change(c, topic, &gone, p->source, p->now_ms, p->err, p->errlen);
         if (p->step == STEP_OK)
-            p->step = produce_change(c, &born, &source, c->rows_now_ms, p->err, p->errlen);
+            p->step = produce_change(c, topic, &born, p->source, p->now_ms, p->err, p->errlen);
     } else {
-        p->step = produce_change(c, change, &source, c->rows_now_ms, p->err, p->errlen);
+        p->step = produce_change(c, topic, change, p->source, p->now_ms, p->err, p->errlen);
     }
     return p->step == STEP_OK ? 0 : 1;
 }
@@ -434,9 +431,8 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
         .file = binlog_client_file(c->binlog),
         .pos = ev->next_event_pos - ev->event_length,
     };
-    struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
+    struct produce_ctx p = {c, &source, clock_wall_ms(), STEP_OK, err, errlen};
     uint64_t before = c->txn_events;
-    c->rows_now_ms = now_ms();
     int rc = binlog_rows_decode(c->rows, data, len, on_row, &p, err, errlen);
     if (rc != 0 && p.step == STEP_OK) {
         /* A row the decoder cannot read: stopping is the only safe thing. */
@@ -630,7 +626,8 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
 
 static int on_snapshot_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
-    p->step = produce_change(p->c, change, p->source, p->source->ts_ms, p->err, p->errlen);
+    const char *topic = route(p->c, change->table);
+    p->step = topic ? produce_change(p->c, topic, change, p->source, p->now_ms, p->err, p->errlen) : STEP_OK;
     return p->step == STEP_OK ? 0 : 1;
 }
 
@@ -647,8 +644,8 @@ static enum step snapshot_tables(struct cdc *c, struct snapshot *snap, uint64_t 
     for (int i = 0; st == STEP_OK && i < count; i++) {
         if (!cdc_settings_wants(c->s, tables[i]))
             continue;
-        source.ts_ms = now_ms();
-        struct produce_ctx p = {c, &source, STEP_OK, err, errlen};
+        source.ts_ms = clock_wall_ms();
+        struct produce_ctx p = {c, &source, source.ts_ms, STEP_OK, err, errlen};
         uint64_t before = c->txn_events;
         if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
             st = STEP_REPLAY;
@@ -680,7 +677,6 @@ static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
     }
     log_info("snapshot of %s at GTID position '%s'", c->s->database, gtid);
     c->snapshotting = 1;
-    c->kafka_failed = 0;
     c->txn_events = 0;
     uint64_t rows = 0;
     enum step st = kafka_step(kafka_producer_begin(c->producer, err, errlen), c, err);
@@ -704,7 +700,7 @@ static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
         c->metrics.snapshot_rows += rows;
         pthread_mutex_unlock(&c->lock);
         log_info("snapshot committed: %llu rows; streaming from '%s'", (unsigned long long)rows, gtid);
-    } else if (open && !c->kafka_failed) {
+    } else if (open && kafka_producer_in_transaction(c->producer)) {
         /* MySQL failed with the transaction open (a Kafka failure has
          * aborted it already, or left the producer for renewal). */
         char ignored[256];
@@ -716,17 +712,9 @@ static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
 
 /* ------------------------------------------------------------- the loop */
 
-static int wait_or_stop(int ms) {
-    for (int waited = 0; waited < ms && !shutdown_requested(); waited += 50) {
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    return shutdown_requested();
-}
-
 /* The binlog head, for the lag in bytes; at most once a second. */
 static void measure_lag(struct cdc *c) {
-    long long now = now_ms();
+    long long now = clock_wall_ms();
     if (now - c->lag_checked_ms < 1000 && !c->at_head)
         return;
     int64_t lag_bytes = -1;
@@ -840,7 +828,7 @@ static int prepare_mysql(struct cdc *c, char *err, size_t errlen) {
             return -1;
         log_warn("%s: retrying in %.1f s", err, backoff / 1000.0);
         set_state(c, "waiting for MySQL");
-        if (wait_or_stop(backoff))
+        if (clock_sleep_or_stop(backoff, shutdown_requested))
             return 1;
     }
 }
@@ -852,7 +840,7 @@ static enum step stream(struct cdc *c, char *err, size_t errlen) {
     c->at_head = 0;
     c->txn_events = 0;
     c->txn_last_event_ms = 0;
-    c->handed_ms = now_ms();
+    c->handed_ms = clock_wall_ms();
     enum binlog_status status = binlog_client_open(c->binlog, c->committed, err, errlen);
     if (status != BINLOG_OK)
         return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
@@ -912,15 +900,18 @@ int cdc_run(struct cdc *c, char *err, size_t errlen) {
         rc = prepare_mysql(c, err, errlen);
     if (rc != 0)
         return rc > 0 ? 0 : -1;
-    int found = read_position(c, c->committed, sizeof c->committed, err, errlen);
+    char start[sizeof c->committed];
+    int found = read_position(c, start, sizeof start, err, errlen);
     if (found < 0)
         return -1;
     if (found == 0) {
-        log_info("resuming '%s' from GTID position '%s'", c->s->name, c->committed);
+        set_committed(c, start);
+        log_info("resuming '%s' from GTID position '%s'", c->s->name, start);
     } else if (c->s->snapshot_mode == SNAPSHOT_NEVER) {
-        if (binlog_client_head(c->binlog, c->committed, sizeof c->committed, err, errlen) != BINLOG_OK)
+        if (binlog_client_head(c->binlog, start, sizeof start, err, errlen) != BINLOG_OK)
             return -1;
-        log_info("no stored position and cdc.snapshot.mode=never: streaming from the head, '%s'", c->committed);
+        set_committed(c, start);
+        log_info("no stored position and cdc.snapshot.mode=never: streaming from the head, '%s'", start);
     } else {
         for (;;) {
             if (c->producer_broken) {
@@ -934,16 +925,12 @@ int cdc_run(struct cdc *c, char *err, size_t errlen) {
             if (st == STEP_FATAL)
                 return -1;
             log_warn("snapshot failed (%s): trying again", err);
-            if (wait_or_stop(1000))
+            if (clock_sleep_or_stop(1000, shutdown_requested))
                 return 0;
         }
     }
-    pthread_mutex_lock(&c->lock);
-    snprintf(c->metrics.last_gtid, sizeof c->metrics.last_gtid, "%s", c->committed);
-    pthread_mutex_unlock(&c->lock);
     int backoff = 100;
     while (!shutdown_requested()) {
-        c->kafka_failed = 0;
         if (c->producer_broken) {
             int renewed = renew_producer(c, err, errlen);
             if (renewed != 0)
@@ -957,7 +944,7 @@ int cdc_run(struct cdc *c, char *err, size_t errlen) {
         if (st == STEP_REPLAY) {
             log_warn("%s: resuming from '%s' in %.1f s", err, c->committed, backoff / 1000.0);
             set_state(c, "waiting for MySQL");
-            wait_or_stop(backoff);
+            clock_sleep_or_stop(backoff, shutdown_requested);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
         } else {
             backoff = 100;

@@ -361,6 +361,8 @@ rd_kafka_t *kafka_producer_handle(struct kafka_producer *p) { return p->rk; }
 
 uint64_t kafka_producer_delivered(const struct kafka_producer *p) { return p->delivered; }
 
+int kafka_producer_in_transaction(const struct kafka_producer *p) { return p->in_txn && !p->fatal; }
+
 static int is_fencing(rd_kafka_resp_err_t code) {
     return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
            code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;

@@ -107,6 +107,10 @@ enum kafka_txn kafka_producer_abort(struct kafka_producer *p, char *err, size_t 
  * Returns 0, or -1 with err. */
 int kafka_producer_learn_topics(struct kafka_producer *p, int timeout_ms, char *err, size_t errlen);
 
+/* True between a successful begin and the end of its commit or abort (a
+ * failed call that aborted the transaction, or a fatal error, ends it). */
+int kafka_producer_in_transaction(const struct kafka_producer *p);
+
 /* Records delivered to the cluster so far (committed or not); for metrics. */
 uint64_t kafka_producer_delivered(const struct kafka_producer *p);
 
