@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "keys.h"
@@ -55,12 +55,6 @@ static void *replay_writer(void *arg) {
     return NULL;
 }
 
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Makes the whole stream of actions as sim would, every one committed. */
 static long long make_actions(const struct sim_settings *s, const struct catalog *catalog, struct action **out) {
     struct model *model = model_new(&s->model, catalog);
@@ -71,9 +65,7 @@ static long long make_actions(const struct sim_settings *s, const struct catalog
         free(actions);
         return -1;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long now = (long long)ts.tv_sec * 1000;
+    long long now = clock_wall_ms() / 1000 * 1000;
     for (;;) {
         if (count == capacity) {
             capacity *= 2;
@@ -146,12 +138,12 @@ int main(int argc, char **argv) {
             goto out;
         }
     }
-    double started = seconds_now();
+    long long started = clock_mono_ms();
     for (int i = 0; i < s.threads; i++)
         pthread_create(&writers[i].thread, NULL, replay_writer, &writers[i]);
     for (int i = 0; i < s.threads; i++)
         pthread_join(writers[i].thread, NULL);
-    double elapsed = seconds_now() - started;
+    double elapsed = (double)(clock_mono_ms() - started) / 1000.0;
     if (!replay.failed) {
         printf("ceiling: %lld orders (%lld actions) in %.3f s: %.1f orders/s\n", s.model.orders, count, elapsed,
                (double)s.model.orders / elapsed);
