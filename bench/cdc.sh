@@ -22,7 +22,6 @@ position() { curl -s "http://$HTTP/metrics" | sed -n 's/^bridgelab_cdc_position_
 now() { date +%s.%N; }
 cdc_bg() { bin/bridge cdc -F "$BRIDGE_PROPERTIES" -X dc=bench -X cdc.http.listen="$HTTP" "$@" >>"$WORK/cdc.log" 2>&1 & }
 wait_streaming() { until curl -sf "http://$HTTP/healthz" >/dev/null 2>&1; do sleep 0.05; done; }
-wait_caught_up() { until [ "$(position)" = "$(sql 'SELECT @@gtid_binlog_pos')" ]; do sleep 0.05; done; }
 # Waits until the cdc's position is $1: one curl a poll, nothing else (the
 # machine is shared with what is measured).
 wait_position() { until [ "$(position)" = "$1" ]; do sleep 0.05; done; }
@@ -106,9 +105,8 @@ say "catch-up median $catchup events/s; ceiling median $ceiling msgs/s, transact
 probe() {
   local round=$1
   shift
-  sql "INSERT INTO bench_probe VALUES (0, 0)" # makes the probe's topic before the first probe
-  sql "DELETE FROM bench_probe"
-  wait_caught_up
+  sql "DELETE FROM bench_probe" # (its topic was made by the cdc at its start)
+  wait_position "$(sql 'SELECT @@gtid_binlog_pos')"
   bin/sim -F "$SIM_PROPERTIES" "$@" --threads 4 --quiet 2>"$WORK/sim-$round.log" &
   local simpid=$!
   sleep 1
