@@ -2,6 +2,7 @@
 #   make          build the programs into bin/
 #   make demo     install what is missing, build, start the lab and the simulator
 #   make test     install what is missing, build (plain and sanitized), run every test
+#   make unit     build the sanitized tree and run its unit suites
 #   make bench    run the benchmarks (figures for README.md)
 #   make lint     clang-format check and cppcheck
 #   make SANITIZE=1 ...   AddressSanitizer + UBSan build into build/asan/
@@ -112,11 +113,13 @@ deps:
 
 # The sanitized build is made by a nested make so that both trees coexist.
 test: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 SANITIZE=1 all
 	@tests/run
 
-unit: all
+# The unit suites run from the sanitized tree: build that one.
+unit:
+	@$(MAKE) --no-print-directory -j2 SANITIZE=1 all
 	@tests/run unit
 
 demo: deps

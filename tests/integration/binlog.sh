@@ -247,12 +247,13 @@ check_eq "binlog_capture reads the binlog to its end and exits 0" 0 "$rc"
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$OUT/capture.log"
 check "raw_data is the OK byte, the event and its CRC32" grep -qx 'checksum=crc32' "$OUT/info"
 check "every table's events were captured" test "$(find "$OUT" -name '*.events' | wc -l)" -ge 27
-check "no sanitizer report from binlog_capture" bash -c "! grep -qE 'AddressSanitizer|runtime error' '$OUT/capture.log'"
+track_log "$OUT/capture.log"
 diag "$(tail -1 "$OUT/capture.log")"
 
 # The decoder's cmocka suite on these bytes: each of its results is one of ours.
 BINLOG_FIXTURES=$OUT CMOCKA_MESSAGE_OUTPUT=TAP "$DECODER_TESTS" >"$OUT/decoder.log" 2>&1
 rc=$?
+track_log "$OUT/decoder.log"
 while IFS= read -r line; do
   case $line in
   "ok "*) ok "decoder: ${line#ok * - }" ;;

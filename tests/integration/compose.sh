@@ -12,7 +12,7 @@ source "$(dirname "$0")/../lib.sh"
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 
 # What the tree looks like before, to show the suite leaves nothing behind.
 tree_state() { (cd "$root" && find docker-compose.yml docker sim/Dockerfile -print 2>/dev/null | sort); }
