@@ -46,7 +46,7 @@ struct cdc {
     long long handed_ms; /* when a batch was last handed to the committer */
 
     char committed[1024]; /* the position in Kafka; written under lock (set_committed) */
-    char pending[1024];   /* where the last whole MySQL transaction read ends */
+    char pending[1024];   /* where the last whole MySQL transaction read ends; written under lock (set_pending) */
     int producer_broken;  /* the producer hit a fatal error other than fencing */
 
     char **topics; /* the topics known to exist */
@@ -89,6 +89,14 @@ void cdc_metrics_read(struct cdc *c, struct cdc_metrics *out) {
     pthread_mutex_lock(&c->lock);
     *out = c->metrics;
     snprintf(out->last_gtid, sizeof out->last_gtid, "%s", c->committed);
+    snprintf(out->read_gtid, sizeof out->read_gtid, "%s", c->pending);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* The position read moves (under the lock: /metrics reads it). */
+static void set_pending(struct cdc *c, const char *position) {
+    pthread_mutex_lock(&c->lock);
+    snprintf(c->pending, sizeof c->pending, "%s", position);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -488,8 +496,11 @@ static enum step end_transaction(struct cdc *c, char *err, size_t errlen) {
     if (!c->in_transaction)
         return STEP_OK;
     c->in_transaction = 0;
-    if (gtid_pos_set(c->pending, sizeof c->pending, c->gtid_domain, c->gtid_server, c->gtid_sequence) != 0)
-        log_warn("position too long to keep: %s", c->pending);
+    char pending[sizeof c->pending];
+    memcpy(pending, c->pending, sizeof pending);
+    if (gtid_pos_set(pending, sizeof pending, c->gtid_domain, c->gtid_server, c->gtid_sequence) != 0)
+        log_warn("position too long to keep: %s", pending);
+    set_pending(c, pending);
     int rc = batch_end_transaction(c->filling, c->pending, c->txn_events, c->txn_last_event_ms);
     c->txn_events = 0;
     c->txn_last_event_ms = 0;
@@ -835,7 +846,7 @@ static int prepare_mysql(struct cdc *c, char *err, size_t errlen) {
 
 /* Streams from the committed position until a failure or a stop. */
 static enum step stream(struct cdc *c, char *err, size_t errlen) {
-    memcpy(c->pending, c->committed, sizeof c->pending);
+    set_pending(c, c->committed);
     c->in_transaction = 0;
     c->at_head = 0;
     c->txn_events = 0;

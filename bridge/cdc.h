@@ -36,6 +36,7 @@ struct cdc_metrics {
     int64_t lag_bytes;      /* behind the binlog head, in bytes of the same file */
     int streaming;          /* 1 while reading the binlog */
     char last_gtid[1024];   /* the committed position */
+    char read_gtid[1024];   /* where the last whole transaction read ends (ahead of last_gtid while in flight) */
     char state[128];        /* "streaming", "snapshot", "waiting for MySQL: ..." */
 };
 

@@ -53,9 +53,12 @@ static size_t write_metrics(char *buf, size_t cap, void *ctx) {
                      "bridgelab_cdc_streaming %d\n"
                      "# HELP bridgelab_cdc_position_info The committed GTID position.\n"
                      "# TYPE bridgelab_cdc_position_info gauge\n"
-                     "bridgelab_cdc_position_info{gtid=\"%s\"} 1\n",
+                     "bridgelab_cdc_position_info{gtid=\"%s\"} 1\n"
+                     "# HELP bridgelab_cdc_read_position_info Where the last whole transaction read ends.\n"
+                     "# TYPE bridgelab_cdc_read_position_info gauge\n"
+                     "bridgelab_cdc_read_position_info{gtid=\"%s\"} 1\n",
                      m.events, m.transactions, m.kafka_commits, m.snapshot_rows, m.lag_ms / 1000.0, m.lag_bytes,
-                     m.last_event_ms / 1000.0, m.streaming, m.last_gtid);
+                     m.last_event_ms / 1000.0, m.streaming, m.last_gtid, m.read_gtid);
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
 }
 
