@@ -73,6 +73,7 @@ suites=$WORK/suites
 mkdir -p "$suites"
 cat >"$suites/a_good.sh" <<'EOF'
 . tests/lib.sh
+# lab: notadeclaration (below the opening comments: text, not a declaration)
 ok "one"
 ok "two"
 tap_finish # and a third: no sanitizer report
@@ -110,6 +111,7 @@ check "runner: ... and what it started is killed" gone "$(cat "$WORK/hang-child"
 check "runner: ... and the next suite runs" grep -q '^== e_status' "$WORK/runner.out"
 check "runner: a lab that does not start is one failure" grep -q '^not ok - the test lab did not start' "$WORK/runner.out"
 check "runner: ... the suite needing it is not run, and says so" grep -q '^not ok - d_needs_lab: not run, it needs the test lab (nosuchservice)' "$WORK/runner.out"
+check "runner: only a suite's opening comments declare its lab" grep -q '^== lab up nosuchservice (run folder' "$WORK/runner.out"
 check "runner: ... the suites needing no lab run" grep -q '^== a_good' "$WORK/runner.out"
 check "runner: a non-zero exit without a failure line counts one" grep -q '^not ok - e_status exited with status 3' "$WORK/runner.out"
 check_eq "runner: the closing line counts every suite" "5 passed, 5 failed" "$(tail -1 "$WORK/runner.out")"
