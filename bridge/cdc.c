@@ -894,6 +894,8 @@ static enum step stream(struct cdc *c, char *err, size_t errlen) {
             continue;
         }
         /* A stop, or a failure: what is whole goes to Kafka first. */
+        if (st == STEP_OK)
+            log_info("stop asked: committing the transactions read, up to '%s'", c->pending);
         char why[1024];
         enum step done = finish(c, why, sizeof why);
         if (done != STEP_OK && (st == STEP_OK || (done == STEP_FATAL && st != STEP_FATAL))) {

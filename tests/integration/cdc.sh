@@ -186,8 +186,11 @@ bg_stop "$pid"
 check_eq "s10: SIGTERM: exit 0" 0 "$BG_STATUS"
 check "s10: transactions were read but not committed at the signal (read '$in_flight', committed '$c')" test -n "$in_flight"
 stopped=$(sed -n "s/.*stopped at GTID position '\(.*\)'.*/\1/p" "$WORK/s10.log" | tail -1)
+read_at_stop=$(sed -n "s/.*stop asked: committing the transactions read, up to '\(.*\)'.*/\1/p" "$WORK/s10.log" | tail -1)
 check "s10: it committed what it had read before the signal (read $in_flight, stopped at $stopped)" \
   test "$(gtid_seq "${stopped:-0-0-0}")" -ge "$(gtid_seq "${in_flight:-0-0-1}")"
+check "s10: ... up to the last transaction read when the signal came ('$read_at_stop', stopped at '$stopped')" \
+  test -n "$stopped" -a "$read_at_stop" = "$stopped"
 check_eq "s10: the position stored in Kafka is where it stopped" "$stopped" \
   "$(stored_position s10-cdc | sed -n 's/.*"gtid":"\([^"]*\)".*/\1/p')"
 cdc_bg s10
