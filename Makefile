@@ -38,7 +38,10 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
-BRIDGE_LIB_SRC := $(filter-out bridge/main.c,$(wildcard bridge/*.c))
+# bridge/ itself is the binary's face (main.c, cmd_*.c); one folder per stage
+# (bridge/cdc/, ...). A stage includes its own headers plainly, the face
+# includes them as "cdc/cdc.h" (-Ibridge).
+BRIDGE_LIB_SRC := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 COMMON_LIB := $(BUILD)/libcommon.a
@@ -138,7 +141,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bench/*.c tests/unit/*.[ch] tests/integration/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] bench/*.c tests/unit/*.[ch] tests/integration/*.c)
 lint:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdc.h"
-#include "cdc_settings.h"
+#include "cdc/cdc.h"
+#include "cdc/cdc_settings.h"
 #include "cli.h"
 #include "commands.h"
 #include "config.h"

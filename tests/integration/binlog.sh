@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lab: mysql
-# The binlog row decoder (bridge/binlog_rows.c) on real binlog bytes: a scratch
+# The binlog row decoder (bridge/cdc/binlog_rows.c) on real binlog bytes: a scratch
 # database gets one table per type family and edge values (integer limits
 # signed and unsigned, negative and scale-0/scale-p decimals, zero dates,
 # negative and >24h TIME, fsp 0..6, emoji and CJK, 64 KiB+ text, ENUM/SET,

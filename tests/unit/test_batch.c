@@ -1,4 +1,4 @@
-/* Unit tests for bridge/batch.c: records kept whole and in order, the mark
+/* Unit tests for common/batch.c: records kept whole and in order, the mark
  * of the last whole transaction, and memory kept across batches. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for bridge/binlog_rows.c on real binlog bytes: the TABLE_MAP and
+/* Unit tests for bridge/cdc/binlog_rows.c on real binlog bytes: the TABLE_MAP and
  * rows events that tests/integration/binlog.sh made MariaDB write, one table
  * per type family, captured by binlog_capture exactly as
  * MARIADB_RPL_EVENT.raw_data holds them. BINLOG_FIXTURES=DIR points at a
@@ -26,7 +26,7 @@
 
 #include <mysql.h>
 
-#include "binlog_rows.h"
+#include "cdc/binlog_rows.h"
 
 /* ------------------------------------------------------------------ helpers */
 

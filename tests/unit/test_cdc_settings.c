@@ -1,4 +1,4 @@
-/* Unit tests for bridge/cdc_settings.c: keys, options, lists and topics. */
+/* Unit tests for bridge/cdc/cdc_settings.c: keys, options, lists and topics. */
 #include <string.h>
 
 // clang-format off
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 // clang-format on
 
-#include "cdc_settings.h"
+#include "cdc/cdc_settings.h"
 
 /* Parses argv (NULL-terminated) into s; returns cdc_settings_load's result. */
 static int load(struct config **cfg, struct cdc_settings *s, char *err, size_t errlen, char **argv) {

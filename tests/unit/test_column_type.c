@@ -1,4 +1,4 @@
-/* Unit tests for bridge/column_type.c: ENUM and SET value names as
+/* Unit tests for bridge/cdc/column_type.c: ENUM and SET value names as
  * information_schema.COLUMNS.COLUMN_TYPE shows them on MariaDB. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "column_type.h"
+#include "cdc/column_type.h"
 
 static void test_enum_and_set(void **state) {
     (void)state;

@@ -1,4 +1,4 @@
-/* Unit tests for bridge/committer.c on librdkafka's in-process mock cluster:
+/* Unit tests for common/committer.c on librdkafka's in-process mock cluster:
  * batches committed in order on the committer's thread, and a failed batch
  * reported once, with nothing after it committed. */
 #include <setjmp.h>

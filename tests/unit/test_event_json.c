@@ -1,4 +1,4 @@
-/* Unit tests of bridge/event_json.c: keys, Debezium envelopes and unwrapped
+/* Unit tests of bridge/cdc/event_json.c: keys, Debezium envelopes and unwrapped
  * values of row changes, each parsed back with jansson and compared field
  * by field; every value kind; valid JSON whatever the bytes.
  *
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "event_json.h"
+#include "cdc/event_json.h"
 
 /* The workshop's sales_order_details. */
 static struct column sod_columns[] = {

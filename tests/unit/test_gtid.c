@@ -1,4 +1,4 @@
-/* Unit tests for bridge/gtid.c: GTID positions kept as text. */
+/* Unit tests for bridge/cdc/gtid.c: GTID positions kept as text. */
 #include <string.h>
 
 // clang-format off
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 // clang-format on
 
-#include "gtid.h"
+#include "cdc/gtid.h"
 
 static void test_set_adds_and_moves_a_domain(void **state) {
     (void)state;

@@ -1,4 +1,4 @@
-/* Unit tests of bridge/json_writer.c: every document it writes is parsed
+/* Unit tests of common/json_writer.c: every document it writes is parsed
  * back with jansson (duplicates rejected) and compared; escaping, UTF-8
  * repair, numbers, base64, structure checks and reuse without
  * reallocation. */

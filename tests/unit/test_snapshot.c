@@ -1,4 +1,4 @@
-/* Unit tests for bridge/snapshot.c's text-to-value conversion: a snapshot
+/* Unit tests for bridge/cdc/snapshot.c's text-to-value conversion: a snapshot
  * row must come out as the same typed values the binlog decoder gives. */
 #include <string.h>
 
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 // clang-format on
 
-#include "snapshot.h"
+#include "cdc/snapshot.h"
 
 static MYSQL_FIELD field(enum enum_field_types type, unsigned flags, unsigned charsetnr, unsigned long length) {
     MYSQL_FIELD f;

@@ -24,8 +24,8 @@
  * holds one finished document. json_writer_reset() empties the writer for
  * the next document and keeps its memory, so once warmed up a writer
  * allocates nothing. A writer is used by one thread at a time. */
-#ifndef BRIDGELAB_BRIDGE_JSON_WRITER_H
-#define BRIDGELAB_BRIDGE_JSON_WRITER_H
+#ifndef BRIDGELAB_JSON_WRITER_H
+#define BRIDGELAB_JSON_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,8 +13,8 @@
  * failed batch is reported once, by the next submit or wait; the caller
  * then drops what it read ahead and replays from its last committed
  * position (nothing after a failed batch may be committed before it). */
-#ifndef BRIDGELAB_BRIDGE_COMMITTER_H
-#define BRIDGELAB_BRIDGE_COMMITTER_H
+#ifndef BRIDGELAB_COMMITTER_H
+#define BRIDGELAB_COMMITTER_H
 
 #include <stddef.h>
 

@@ -10,8 +10,8 @@
  * A batch knows where its last whole transaction ends: records added after
  * that mark belong to a transaction still being read, and are dropped when
  * the read fails halfway (batch_drop_open). */
-#ifndef BRIDGELAB_BRIDGE_BATCH_H
-#define BRIDGELAB_BRIDGE_BATCH_H
+#ifndef BRIDGELAB_BATCH_H
+#define BRIDGELAB_BATCH_H
 
 #include <stddef.h>
 #include <stdint.h>

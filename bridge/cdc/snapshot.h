@@ -4,7 +4,7 @@
  * TRANSACTION WITH CONSISTENT SNAPSHOT fixes the InnoDB read view and the
  * binlog file/offset of the same instant (Binlog_snapshot_file/position),
  * which BINLOG_GTID_POS() turns into a GTID position. Rows come out as
- * ROW_READ changes in bridge/row.h's types, as the binlog decoder's do. */
+ * ROW_READ changes in bridge/cdc/row.h's types, as the binlog decoder's do. */
 #ifndef BRIDGELAB_BRIDGE_SNAPSHOT_H
 #define BRIDGELAB_BRIDGE_SNAPSHOT_H
 
