@@ -24,7 +24,6 @@ services=(mysql onprem cloud azurite)
 blocker=
 
 cleanup() {
-  [ -z "$blocker" ] || kill "$blocker" 2>/dev/null
   ./lab down >/dev/null 2>&1
   rm -rf "$RUN"
 }
@@ -270,11 +269,11 @@ check_eq "seed recreates the database (counts back to the seed)" "$seeded_counts
 
 # ------------------------------------------------------ failures fail fast
 ./lab down azurite >/dev/null
-python3 -c '
+bg_start /dev/null python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(300)' "$LAB_AZURITE_PORT" &
-blocker=$!
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(300)' "$LAB_AZURITE_PORT"
+blocker=$BG_PID
 for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$LAB_AZURITE_PORT") 2>/dev/null && break
   sleep 0.1
@@ -288,8 +287,7 @@ check_eq "... with one line" 1 "$(printf '%s\n' "$err" | grep -c .)"
 check "... naming the service, the port and the log" \
   grep -qE "azurite: port $LAB_AZURITE_PORT is already in use.*$RUN/logs/azurite.log" <<<"$err"
 diag "$err"
-kill "$blocker" 2>/dev/null
-wait "$blocker" 2>/dev/null
+check_stop "the port's blocker stops on SIGTERM (143)" "$blocker" 143
 blocker=
 
 ./lab down cloud >/dev/null
