@@ -250,6 +250,8 @@ struct kafka_producer {
     uint64_t delivered;
     uint64_t failed;   /* in the current transaction */
     char failure[512]; /* the first failure of the current transaction */
+    kafka_delivery_fn on_delivered;
+    void *on_delivered_ctx;
 };
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
@@ -257,6 +259,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     struct kafka_producer *p = opaque;
     if (!msg->err) {
         p->delivered++;
+        if (p->on_delivered)
+            p->on_delivered(msg, p->on_delivered_ctx);
         return;
     }
     p->failed++;
@@ -363,10 +367,17 @@ uint64_t kafka_producer_delivered(const struct kafka_producer *p) { return p->de
 
 int kafka_producer_in_transaction(const struct kafka_producer *p) { return p->in_txn && !p->fatal; }
 
+void kafka_producer_on_delivery(struct kafka_producer *p, kafka_delivery_fn fn, void *ctx) {
+    p->on_delivered = fn;
+    p->on_delivered_ctx = ctx;
+}
+
 static int is_fencing(rd_kafka_resp_err_t code) {
     return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
            code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
 }
+
+int kafka_producer_fenced(struct kafka_producer *p) { return is_fencing(rd_kafka_fatal_error(p->rk, NULL, 0)); }
 
 /* Reports a fatal error (destroys error, which may be NULL). */
 static enum kafka_txn fail_fatal(struct kafka_producer *p, const char *doing, rd_kafka_error_t *error, char *err,
@@ -488,21 +499,25 @@ enum kafka_txn kafka_producer_abort(struct kafka_producer *p, char *err, size_t 
     return do_abort(p, err, errlen);
 }
 
-/* Adds a record; msgflags RD_KAFKA_MSG_F_COPY copies the value, 0 borrows it. */
+/* Adds a record; msgflags RD_KAFKA_MSG_F_COPY copies the value, 0 borrows it.
+ * headers (may be NULL) are the producer's from the call on. */
 static enum kafka_txn produce(struct kafka_producer *p, const char *topic, int32_t partition, int64_t timestamp_ms,
                               const void *key, size_t key_len, const void *value, size_t value_len,
-                              const rd_kafka_headers_t *headers, int msgflags, char *err, size_t errlen) {
-    if (p->fatal || !p->in_txn)
-        return misuse(p, "produce", err, errlen);
-    if (p->failed)
+                              rd_kafka_headers_t *headers, void *opaque, int msgflags, char *err, size_t errlen) {
+    rd_kafka_headers_t *copy = headers;
+    if (p->fatal || !p->in_txn || p->failed) {
+        if (copy)
+            rd_kafka_headers_destroy(copy);
+        if (p->fatal || !p->in_txn)
+            return misuse(p, "produce", err, errlen);
         return abort_because(p, delivery_failure(p), err, errlen);
-    rd_kafka_headers_t *copy = headers ? rd_kafka_headers_copy(headers) : NULL;
+    }
     rd_kafka_resp_err_t code;
     for (;;) {
-        code = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-                                 RD_KAFKA_V_MSGFLAGS(msgflags), RD_KAFKA_V_KEY(key, key_len),
-                                 RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
-                                 RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_END);
+        code = rd_kafka_producev(
+            p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_MSGFLAGS(msgflags),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_HEADERS(copy), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             break;
         rd_kafka_poll(p->rk, 100); /* delivery reports make room */
@@ -531,14 +546,21 @@ enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *t
                                          int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
                                          size_t value_len, const rd_kafka_headers_t *headers, char *err,
                                          size_t errlen) {
-    return produce(p, topic, partition, timestamp_ms, key, key_len, value, value_len, headers, RD_KAFKA_MSG_F_COPY, err,
-                   errlen);
+    return produce(p, topic, partition, timestamp_ms, key, key_len, value, value_len,
+                   headers ? rd_kafka_headers_copy(headers) : NULL, NULL, RD_KAFKA_MSG_F_COPY, err, errlen);
+}
+
+enum kafka_txn kafka_producer_copy(struct kafka_producer *p, const char *topic, int32_t partition, int64_t timestamp_ms,
+                                   const void *key, size_t key_len, const void *value, size_t value_len,
+                                   rd_kafka_headers_t *headers, void *opaque, char *err, size_t errlen) {
+    return produce(p, topic, partition, timestamp_ms, key, key_len, value, value_len, headers, opaque,
+                   RD_KAFKA_MSG_F_COPY, err, errlen);
 }
 
 enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const void *key,
                                                size_t key_len, const void *value, size_t value_len, char *err,
                                                size_t errlen) {
-    return produce(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, NULL, 0, err, errlen);
+    return produce(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, NULL, NULL, 0, err, errlen);
 }
 
 enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topic, const void *key, size_t key_len,
@@ -546,6 +568,31 @@ enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topi
                                       size_t errlen) {
     return kafka_producer_produce_to(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, headers, err,
                                      errlen);
+}
+
+enum kafka_txn kafka_producer_flush(struct kafka_producer *p, char *err, size_t errlen) {
+    if (p->fatal || !p->in_txn)
+        return misuse(p, "flush", err, errlen);
+    /* As long as a commit would wait: past that the transaction is lost. */
+    long long deadline = clock_mono_ms() + 3LL * p->txn_timeout_ms, warned = clock_mono_ms();
+    while (!p->failed && rd_kafka_flush(p->rk, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (rd_kafka_fatal_error(p->rk, NULL, 0))
+            return fail_fatal(p, "delivering the transaction's records", NULL, err, errlen);
+        if (clock_mono_ms() >= deadline) {
+            char reason[256];
+            snprintf(reason, sizeof reason, "the records were not delivered in %d s", 3 * p->txn_timeout_ms / 1000);
+            return abort_because(p, reason, err, errlen);
+        }
+        if (clock_mono_ms() - warned >= 10000) {
+            log_warn("%s: %d records not yet delivered to Kafka at %s: waiting", p->stage, rd_kafka_outq_len(p->rk),
+                     p->servers);
+            warned = clock_mono_ms();
+        }
+    }
+    rd_kafka_poll(p->rk, 0);
+    if (p->failed)
+        return abort_because(p, delivery_failure(p), err, errlen);
+    return KAFKA_TXN_OK;
 }
 
 enum kafka_txn kafka_producer_commit(struct kafka_producer *p, char *err, size_t errlen) {
@@ -631,15 +678,6 @@ void kafka_producer_free(struct kafka_producer *p) {
 
 /* ------------------------------------------------------------ reading back */
 
-struct partition_read {
-    int done;    /* reached the end (EOF) */
-    int seen;    /* the key has a record here */
-    int found;   /* and its last record is not a tombstone */
-    int64_t ts;  /* timestamp of that last record */
-    char *value; /* malloc'd, NUL-terminated */
-    size_t len;
-};
-
 /* Number of partitions of topic; 0 when it does not exist; -1 with err. */
 static int partition_count(rd_kafka_t *rk, const char *topic, long long deadline, char *err, size_t errlen) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -672,32 +710,14 @@ static int partition_count(rd_kafka_t *rk, const char *topic, long long deadline
     return count;
 }
 
-static void keep_record(struct partition_read *part, const rd_kafka_message_t *m) {
-    free(part->value);
-    part->value = NULL;
-    part->found = 0;
-    part->seen = 1;
-    rd_kafka_timestamp_type_t type;
-    part->ts = rd_kafka_message_timestamp(m, &type);
-    if (!m->payload) /* a tombstone */
-        return;
-    part->value = malloc(m->len + 1);
-    if (!part->value)
-        return; /* reported by the caller as out of memory */
-    memcpy(part->value, m->payload, m->len);
-    part->value[m->len] = '\0';
-    part->len = m->len;
-    part->found = 1;
-}
-
-/* Reads the assigned partitions to their end; -1 with err. */
-static int read_to_end(rd_kafka_t *rk, const char *topic, const char *key, struct partition_read *parts, int count,
+/* Reads the assigned partitions to their end (done[i] set for the ones
+ * with nothing to read), handing each record to fn; -1 with err. */
+static int read_to_end(rd_kafka_t *rk, const char *topic, char *done, int count, kafka_record_fn fn, void *ctx,
                        long long deadline, char *err, size_t errlen) {
-    size_t key_len = strlen(key);
     for (;;) {
         int pending = 0;
         for (int i = 0; i < count; i++)
-            pending += !parts[i].done;
+            pending += !done[i];
         if (!pending)
             return 0;
         if (expired(deadline)) {
@@ -711,7 +731,7 @@ static int read_to_end(rd_kafka_t *rk, const char *topic, const char *key, struc
         int ours = part >= 0 && part < count;
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             if (ours)
-                parts[part].done = 1;
+                done[part] = 1;
         } else if (m->err) {
             rd_kafka_resp_err_t code = m->err;
             rd_kafka_message_destroy(m);
@@ -722,23 +742,18 @@ static int read_to_end(rd_kafka_t *rk, const char *topic, const char *key, struc
             }
             log_debug("reading %s: %s: retrying", topic, rd_kafka_err2str(code));
             continue;
-        } else if (ours && m->key_len == key_len && (key_len == 0 || memcmp(m->key, key, key_len) == 0)) {
-            keep_record(&parts[part], m);
-            if (m->payload && !parts[part].value) {
-                rd_kafka_message_destroy(m);
-                snprintf(err, errlen, "reading '%s': out of memory", topic);
-                return -1;
-            }
+        } else if (ours && fn(m, ctx) != 0) {
+            snprintf(err, errlen, "reading '%s': the record at partition %d offset %lld could not be taken", topic,
+                     (int)part, (long long)m->offset);
+            rd_kafka_message_destroy(m);
+            return -1;
         }
         rd_kafka_message_destroy(m);
     }
 }
 
-int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *key, char **value, size_t *value_len,
-                    int timeout_ms, char *err, size_t errlen) {
-    *value = NULL;
-    if (value_len)
-        *value_len = 0;
+int kafka_read_each(const rd_kafka_conf_t *conf, const char *topic, kafka_record_fn fn, void *ctx, int timeout_ms,
+                    char *err, size_t errlen) {
     /* librdkafka wants a group.id to assign partitions; nothing is committed to it. */
     static const char *const consumer_props[] = {"group.id", "bridgelab.read-last", "isolation.level", "read_committed",
                                                  "enable.partition.eof", "true", "enable.auto.commit", "false",
@@ -747,28 +762,29 @@ int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *
                                                   * fetch: do not let the broker hold it */
                                                  "fetch.wait.max.ms", "10", NULL};
     char what[512], why[512], servers[256];
-    snprintf(what, sizeof what, "reading the last '%s' of topic %s", key, topic);
+    snprintf(what, sizeof what, "reading topic %s", topic);
     rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
     if (set_all(copy, consumer_props, what, err, errlen) != 0)
         return -1;
     rd_kafka_t *rk = new_handle(RD_KAFKA_CONSUMER, copy, what, err, errlen);
     if (!rk)
         return -1;
+    rd_kafka_poll_set_consumer(rk);
     servers_of(rk, servers, sizeof servers);
     long long deadline = clock_mono_ms() + (timeout_ms < 0 ? 30000 : timeout_ms);
     int rc = -1;
-    struct partition_read *parts = NULL;
+    char *done = NULL;
     rd_kafka_topic_partition_list_t *assignment = NULL;
     int count = partition_count(rk, topic, deadline, why, sizeof why);
     if (count < 0)
         goto fail;
     if (count == 0) {
         rc = KAFKA_NOT_FOUND;
-        goto done;
+        goto out;
     }
-    parts = calloc((size_t)count, sizeof *parts);
+    done = calloc((size_t)count, 1);
     assignment = rd_kafka_topic_partition_list_new(count);
-    if (!parts || !assignment) {
+    if (!done || !assignment) {
         snprintf(why, sizeof why, "out of memory");
         goto fail;
     }
@@ -782,7 +798,7 @@ int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *
         }
         log_debug("reading %s [%d] from offset %lld to %lld", topic, i, (long long)low, (long long)high);
         if (high <= low) { /* empty: nothing to read */
-            parts[i].done = 1;
+            done[i] = 1;
             continue;
         }
         rd_kafka_topic_partition_list_add(assignment, topic, i)->offset = low;
@@ -793,38 +809,123 @@ int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *
             snprintf(why, sizeof why, "assigning the partitions: %s", rd_kafka_err2str(code));
             goto fail;
         }
-        if (read_to_end(rk, topic, key, parts, count, deadline, why, sizeof why) != 0)
+        if (read_to_end(rk, topic, done, count, fn, ctx, deadline, why, sizeof why) != 0)
             goto fail;
     }
-    /* The key lives in one partition; if several hold it (the partitioner
-     * changed), the latest record wins. */
-    int best = -1;
-    for (int i = 0; i < count; i++)
-        if (parts[i].seen && (best < 0 || parts[i].ts > parts[best].ts))
-            best = i;
-    if (best >= 0 && parts[best].found) {
-        *value = parts[best].value;
-        if (value_len)
-            *value_len = parts[best].len;
-        parts[best].value = NULL;
-        rc = 0;
-    } else {
-        rc = KAFKA_NOT_FOUND;
-    }
-    goto done;
+    rc = 0;
+    goto out;
 fail:
     snprintf(err, errlen, "%s on Kafka at %s: %s: check the cluster", what, servers, why);
-done:
+out:
     if (assignment)
         rd_kafka_topic_partition_list_destroy(assignment);
-    if (parts) {
-        for (int i = 0; i < count; i++)
-            free(parts[i].value);
-        free(parts);
-    }
+    free(done);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return rc;
+}
+
+/* The last record of one key in each partition, for kafka_read_last. */
+struct partition_read {
+    int seen;    /* the key has a record here */
+    int found;   /* and its last record is not a tombstone */
+    int64_t ts;  /* timestamp of that last record */
+    char *value; /* malloc'd, NUL-terminated */
+    size_t len;
+};
+
+struct last_read {
+    const char *key;
+    size_t key_len;
+    struct partition_read *parts;
+    int count;
+};
+
+static int keep_last(const rd_kafka_message_t *m, void *ctx) {
+    struct last_read *r = ctx;
+    if (m->key_len != r->key_len || (r->key_len && memcmp(m->key, r->key, r->key_len)))
+        return 0;
+    if (m->partition >= r->count) {
+        struct partition_read *grown = realloc(r->parts, (size_t)(m->partition + 1) * sizeof *grown);
+        if (!grown)
+            return -1;
+        memset(grown + r->count, 0, (size_t)(m->partition + 1 - r->count) * sizeof *grown);
+        r->parts = grown;
+        r->count = m->partition + 1;
+    }
+    struct partition_read *part = &r->parts[m->partition];
+    free(part->value);
+    part->value = NULL;
+    part->found = 0;
+    part->seen = 1;
+    rd_kafka_timestamp_type_t type;
+    part->ts = rd_kafka_message_timestamp(m, &type);
+    if (!m->payload) /* a tombstone */
+        return 0;
+    part->value = malloc(m->len + 1);
+    if (!part->value)
+        return -1;
+    memcpy(part->value, m->payload, m->len);
+    part->value[m->len] = '\0';
+    part->len = m->len;
+    part->found = 1;
+    return 0;
+}
+
+int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *key, char **value, size_t *value_len,
+                    int timeout_ms, char *err, size_t errlen) {
+    *value = NULL;
+    if (value_len)
+        *value_len = 0;
+    struct last_read r = {key, strlen(key), NULL, 0};
+    int rc = kafka_read_each(conf, topic, keep_last, &r, timeout_ms, err, errlen);
+    if (rc == 0) {
+        /* The key lives in one partition; if several hold it (the
+         * partitioner changed), the latest record wins. */
+        int best = -1;
+        for (int i = 0; i < r.count; i++)
+            if (r.parts[i].seen && (best < 0 || r.parts[i].ts > r.parts[best].ts))
+                best = i;
+        if (best >= 0 && r.parts[best].found) {
+            *value = r.parts[best].value;
+            if (value_len)
+                *value_len = r.parts[best].len;
+            r.parts[best].value = NULL;
+        } else {
+            rc = KAFKA_NOT_FOUND;
+        }
+    }
+    for (int i = 0; i < r.count; i++)
+        free(r.parts[i].value);
+    free(r.parts);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- consumer */
+
+rd_kafka_t *kafka_consumer_new(const rd_kafka_conf_t *conf, const char *group_id, char *err, size_t errlen) {
+    const char *const forced[] = {"group.id",
+                                  group_id,
+                                  "isolation.level",
+                                  "read_committed",
+                                  "enable.auto.commit",
+                                  "false",
+                                  "enable.auto.offset.store",
+                                  "false",
+                                  "auto.offset.reset",
+                                  "earliest",
+                                  "enable.partition.eof",
+                                  "false",
+                                  NULL};
+    rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
+    char what[320];
+    snprintf(what, sizeof what, "consumer of group %s", group_id);
+    if (set_all(copy, forced, what, err, errlen) != 0)
+        return NULL;
+    rd_kafka_t *rk = new_handle(RD_KAFKA_CONSUMER, copy, what, err, errlen);
+    if (rk)
+        rd_kafka_poll_set_consumer(rk);
+    return rk;
 }
 
 /* ------------------------------------------------------------------ topics */
@@ -1067,6 +1168,105 @@ int kafka_topic_config(const rd_kafka_conf_t *conf, const char *topic, const cha
         rd_kafka_event_destroy(ev);
     }
     if (rc != 0)
+        snprintf(err, errlen, "%s on Kafka at %s: %s", what, servers, why);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+void kafka_configs_free(char **pairs) {
+    if (!pairs)
+        return;
+    for (size_t i = 0; pairs[i]; i++)
+        free(pairs[i]);
+    free(pairs);
+}
+
+int kafka_topic_configs_set(const rd_kafka_conf_t *conf, const char *topic, const char *const *names, char ***pairs,
+                            int timeout_ms, char *err, size_t errlen) {
+    char what[320], why[512] = "", servers[256];
+    snprintf(what, sizeof what, "reading the configs of topic %s", topic);
+    *pairs = NULL;
+    rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), what, err, errlen);
+    if (!rk)
+        return -1;
+    servers_of(rk, servers, sizeof servers);
+    size_t wanted = 0;
+    while (names[wanted])
+        wanted++;
+    int rc = -1;
+    const rd_kafka_ConfigResource_t *resource;
+    rd_kafka_event_t *ev = describe_topic(rk, topic, timeout_ms, &resource, why, sizeof why);
+    char **out = ev ? calloc(2 * wanted + 1, sizeof *out) : NULL;
+    if (ev && !out)
+        snprintf(why, sizeof why, "out of memory");
+    if (out) {
+        size_t n = 0, count = 0;
+        const rd_kafka_ConfigEntry_t **entries = rd_kafka_ConfigResource_configs(resource, &count);
+        rc = 0;
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            const char *name = rd_kafka_ConfigEntry_name(entries[i]), *value = rd_kafka_ConfigEntry_value(entries[i]);
+            int asked = 0;
+            for (size_t k = 0; k < wanted; k++)
+                asked |= strcmp(names[k], name) == 0;
+            if (!asked || !value ||
+                rd_kafka_ConfigEntry_source(entries[i]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG)
+                continue;
+            if (n + 2 > 2 * wanted || !(out[n] = strdup(name)) || !(out[n + 1] = strdup(value))) {
+                snprintf(why, sizeof why, "out of memory");
+                rc = -1;
+            }
+            n += 2;
+        }
+        if (rc == 0)
+            *pairs = out;
+        else
+            kafka_configs_free(out);
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    if (rc != 0)
+        snprintf(err, errlen, "%s on Kafka at %s: %s", what, servers, why);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int kafka_create_partitions(const rd_kafka_conf_t *conf, const char *topic, int total, int timeout_ms, char *err,
+                            size_t errlen) {
+    char what[320], why[512] = "", servers[256];
+    snprintf(what, sizeof what, "adding partitions to topic %s (to %d)", topic, total);
+    rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), what, err, errlen);
+    if (!rk)
+        return -1;
+    servers_of(rk, servers, sizeof servers);
+    int rc = -1;
+    rd_kafka_NewPartitions_t *np = rd_kafka_NewPartitions_new(topic, (size_t)total, why, sizeof why);
+    if (np) {
+        rd_kafka_AdminOptions_t *opts = admin_options(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms);
+        char errstr[256];
+        rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, errstr, sizeof errstr);
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_CreatePartitions(rk, &np, 1, opts, q);
+        rd_kafka_event_t *ev = admin_wait(q, timeout_ms, why, sizeof why);
+        if (ev) {
+            size_t n = 0;
+            const rd_kafka_topic_result_t **results =
+                rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+            rd_kafka_resp_err_t code = n == 1 ? rd_kafka_topic_result_error(results[0]) : RD_KAFKA_RESP_ERR__FAIL;
+            if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                rc = wait_for_leaders(rk, topic, total, timeout_ms, why, sizeof why);
+            } else {
+                const char *text = n == 1 ? rd_kafka_topic_result_error_string(results[0]) : NULL;
+                snprintf(why, sizeof why, "%s: %s", rd_kafka_err2name(code), text ? text : rd_kafka_err2str(code));
+            }
+            rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_NewPartitions_destroy(np);
+    }
+    if (rc == 0)
+        log_info("topic %s on Kafka at %s now has %d partitions", topic, servers, total);
+    else
         snprintf(err, errlen, "%s on Kafka at %s: %s", what, servers, why);
     rd_kafka_destroy(rk);
     return rc;

@@ -9,8 +9,10 @@
  *   (the caller replays from its last committed position), fatal (fenced or
  *   misconfigured: the producer is done for), or timed out (init only).
  * - Reading a committed position back (the last value of one key, as a
- *   read_committed consumer sees it), creating topics, and waiting for a
- *   cluster to answer.
+ *   read_committed consumer sees it, or every record of a topic), creating
+ *   topics and adding partitions, reading the configs set on a topic, and
+ *   waiting for a cluster to answer.
+ * - A read_committed consumer for the stages that read Kafka (replicate).
  *
  * Functions that take a `const rd_kafka_conf_t *` copy it: one conf per
  * cluster serves every call. Errors are one line in err, naming what failed
@@ -93,6 +95,30 @@ enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *t
                                          int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
                                          size_t value_len, const rd_kafka_headers_t *headers, char *err, size_t errlen);
 
+/* A record copied as it is (replicate): to one partition, with its
+ * timestamp (0: now) as CreateTime. headers (may be NULL) are handed over:
+ * the producer owns them from the call on, whatever it answers. opaque comes
+ * back to the delivery hook. Answers as kafka_producer_produce. */
+enum kafka_txn kafka_producer_copy(struct kafka_producer *p, const char *topic, int32_t partition, int64_t timestamp_ms,
+                                   const void *key, size_t key_len, const void *value, size_t value_len,
+                                   rd_kafka_headers_t *headers, void *opaque, char *err, size_t errlen);
+
+/* Called for every record delivered (on the thread that produces, flushes or
+ * commits), with the record as the cluster took it: its partition, offset,
+ * timestamp and the opaque given to kafka_producer_copy (m->_private). */
+typedef void (*kafka_delivery_fn)(const rd_kafka_message_t *m, void *ctx);
+void kafka_producer_on_delivery(struct kafka_producer *p, kafka_delivery_fn fn, void *ctx);
+
+/* Waits until every record of the open transaction is delivered (each one's
+ * delivery hook has run), e.g. to write where they landed in the same
+ * transaction. OK; ABORTED when a record failed (the transaction is aborted);
+ * FATAL. */
+enum kafka_txn kafka_producer_flush(struct kafka_producer *p, char *err, size_t errlen);
+
+/* True when the producer's fatal error is that another producer with its
+ * transactional id fenced it. */
+int kafka_producer_fenced(struct kafka_producer *p);
+
 /* Delivers every record and commits. Retriable errors are retried; OK when
  * the records and the position written with them are committed; ABORTED when
  * the transaction failed and was aborted (nothing of it is visible to
@@ -130,6 +156,24 @@ uint64_t kafka_producer_delivered(const struct kafka_producer *p);
 int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *key, char **value, size_t *value_len,
                     int timeout_ms, char *err, size_t errlen);
 
+/* Calls fn for every record of topic (every partition, from its start to its
+ * last stable offset, read_committed); fn returns 0 to go on. Returns 0,
+ * KAFKA_NOT_FOUND when the topic is missing, -1 with err (a failure, fn's
+ * refusal, or timeout_ms passing; < 0: 30 s). */
+typedef int (*kafka_record_fn)(const rd_kafka_message_t *m, void *ctx);
+int kafka_read_each(const rd_kafka_conf_t *conf, const char *topic, kafka_record_fn fn, void *ctx, int timeout_ms,
+                    char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- consumer */
+
+/* A consumer for a stage that reads Kafka: isolation.level=read_committed,
+ * no automatic commit or offset store (the stage keeps its own positions),
+ * auto.offset.reset=earliest, group.id as given (partitions are assigned by
+ * the caller), the consumer queue served by rd_kafka_consumer_poll. Any other
+ * property of conf passes through. Returns NULL with err; close with
+ * rd_kafka_consumer_close, then rd_kafka_destroy. */
+rd_kafka_t *kafka_consumer_new(const rd_kafka_conf_t *conf, const char *group_id, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------ topics */
 
 /* Creates the topic unless it exists (that is success too). configs is NULL
@@ -148,5 +192,17 @@ int kafka_ensure_topics(const rd_kafka_conf_t *conf, const char *const *topics, 
  * Returns 0 with it in value, or -1 with err. */
 int kafka_topic_config(const rd_kafka_conf_t *conf, const char *topic, const char *name, char *value, size_t value_len,
                        int timeout_ms, char *err, size_t errlen);
+
+/* The configs among names (NULL-terminated) set on the topic itself (not
+ * cluster or broker defaults), as "name", "value", ..., NULL in *pairs
+ * (malloc'd; free with kafka_configs_free). Returns 0, or -1 with err. */
+int kafka_topic_configs_set(const rd_kafka_conf_t *conf, const char *topic, const char *const *names, char ***pairs,
+                            int timeout_ms, char *err, size_t errlen);
+void kafka_configs_free(char **pairs);
+
+/* Raises the topic's partition count to total (CreatePartitions); waits
+ * until the new partitions have leaders. Returns 0, or -1 with err. */
+int kafka_create_partitions(const rd_kafka_conf_t *conf, const char *topic, int total, int timeout_ms, char *err,
+                            size_t errlen);
 
 #endif

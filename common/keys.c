@@ -18,6 +18,21 @@ const struct config_key common_keys[] = {
     {0},
 };
 
+const struct config_key cdc_stage_keys[] = {
+    {"cdc.*", CONFIG_STRING, NULL, 0, 0, "bridge cdc's keys (ignored by this command)"},
+    {0},
+};
+
+const struct config_key replicate_stage_keys[] = {
+    {"replicate.*", CONFIG_STRING, NULL, 0, 0, "bridge replicate's keys (ignored by this command)"},
+    {0},
+};
+
+const struct config_key sink_stage_keys[] = {
+    {"sink.*", CONFIG_STRING, NULL, 0, 0, "bridge sink's keys (ignored by this command)"},
+    {0},
+};
+
 int keys_log_level(const struct config *cfg, enum log_level *level, char *err, size_t errlen) {
     if (log_level_parse(config_get(cfg, "log.level"), level) == 0)
         return 0;

@@ -11,6 +11,13 @@
 
 extern const struct config_key common_keys[];
 
+/* One bridge.properties serves every stage: a stage's schema takes the
+ * other stages' tables below, which accept (and ignore) their keys, while a
+ * mistyped key of its own stays an error. */
+extern const struct config_key cdc_stage_keys[];       /* cdc.* */
+extern const struct config_key replicate_stage_keys[]; /* replicate.* */
+extern const struct config_key sink_stage_keys[];      /* sink.* */
+
 /* The level "log.level" names. 0, or -1 with one line in err naming where
  * the value came from. */
 int keys_log_level(const struct config *cfg, enum log_level *level, char *err, size_t errlen);

@@ -223,11 +223,7 @@ static void on_committed(const struct batch *b, void *ctx) { committed(ctx, batc
 /* --------------------------------------------------------- kafka batches */
 
 /* True when another producer with our transactional id took over. */
-static int producer_fenced(struct cdc *c) {
-    rd_kafka_resp_err_t code = rd_kafka_fatal_error(kafka_producer_handle(c->producer), NULL, 0);
-    return code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-           code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
-}
+static int producer_fenced(struct cdc *c) { return kafka_producer_fenced(c->producer); }
 
 /* What a Kafka outcome means for the stream. On a failure, what was read
  * ahead is dropped: the replay from the committed position brings it again,

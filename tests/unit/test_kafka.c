@@ -556,6 +556,7 @@ static void fenced_on(struct fixture *f, int16_t api, rd_kafka_resp_err_t fencin
     /* Nothing works on it any more, and it says so. */
     assert_int_equal(kafka_producer_begin(first, err, sizeof err), KAFKA_TXN_FATAL);
     assert_contains(err, "after a fatal error");
+    assert_true(kafka_producer_fenced(first));
     kafka_producer_free(first);
 
     begin_ok(second);
@@ -697,6 +698,138 @@ static void test_ensure_topic_errors(void **state) {
     rd_kafka_conf_destroy(conf);
 }
 
+/* ------------------------------------------------------------- copying */
+
+struct delivered {
+    int count;
+    int64_t last_offset[4];
+    void *opaque[4];
+};
+
+static void on_delivered(const rd_kafka_message_t *m, void *ctx) {
+    struct delivered *d = ctx;
+    d->count++;
+    if (m->partition >= 0 && m->partition < 4) {
+        d->last_offset[m->partition] = m->offset;
+        d->opaque[m->partition] = m->_private;
+    }
+}
+
+struct copied {
+    int count;
+    int64_t ts[8];
+    int32_t partition[8];
+    char header[8][64];
+};
+
+static int collect_copied(const rd_kafka_message_t *m, void *ctx) {
+    struct copied *c = ctx;
+    if (c->count >= 8)
+        return -1;
+    c->ts[c->count] = rd_kafka_message_timestamp(m, NULL);
+    c->partition[c->count] = m->partition;
+    rd_kafka_headers_t *h = NULL;
+    const void *value = NULL;
+    size_t size = 0;
+    c->header[c->count][0] = '\0';
+    if (rd_kafka_message_headers(m, &h) == 0 && rd_kafka_header_get_last(h, "origin", &value, &size) == 0)
+        snprintf(c->header[c->count], sizeof c->header[0], "%.*s", (int)size, (const char *)value);
+    c->count++;
+    return 0;
+}
+
+/* Records copied as they are: to their partition, with their timestamp and
+ * headers; the delivery hook sees each one's offset and opaque before the
+ * flush returns, so a position can be written in the same transaction. */
+static void test_copy_flush_and_hook(void **state) {
+    struct fixture *f = *state;
+    rd_kafka_mock_topic_create(f->mock, "copies", 3, 1);
+    struct kafka_producer *p = new_producer(f, "copy");
+    struct delivered d = {0};
+    kafka_producer_on_delivery(p, on_delivered, &d);
+    init_ok(p);
+    begin_ok(p);
+    char err[512];
+    int tag[3];
+    for (int i = 0; i < 6; i++) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+        char origin[16];
+        snprintf(origin, sizeof origin, "r%d", i);
+        rd_kafka_header_add(h, "origin", -1, origin, -1);
+        if (kafka_producer_copy(p, "copies", i % 3, 1700000000000LL + i, "k", 1, "v", 1, h, &tag[i % 3], err,
+                                sizeof err) != KAFKA_TXN_OK)
+            fail_msg("copy: %s", err);
+    }
+    assert_int_equal(kafka_producer_flush(p, err, sizeof err), KAFKA_TXN_OK);
+    assert_int_equal(d.count, 6); /* every report is in before the flush returns */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(d.last_offset[i], 1);
+        assert_ptr_equal(d.opaque[i], &tag[i]);
+    }
+    produce_ok(p, "positions-of-copies", "pos", "after the flush");
+    commit_ok(p);
+    kafka_producer_free(p);
+
+    struct copied c = {0};
+    assert_int_equal(kafka_read_each(f->conf, "copies", collect_copied, &c, 10000, err, sizeof err), 0);
+    assert_int_equal(c.count, 6);
+    for (int i = 0; i < c.count; i++) {
+        int r = atoi(c.header[i] + 1);
+        assert_int_equal(c.partition[i], r % 3);
+        assert_true(c.ts[i] == 1700000000000LL + r);
+    }
+    /* (A missing topic, KAFKA_NOT_FOUND, is the kafka suite's: the mock cluster creates any topic asked for.) */
+}
+
+/* A failed record fails the flush: the transaction is aborted, the headers
+ * handed over are freed either way (ASan watches). */
+static void test_flush_reports_failure(void **state) {
+    struct fixture *f = *state;
+    rd_kafka_mock_topic_create(f->mock, "copies", 1, 1);
+    struct kafka_producer *p = new_producer(f, "copy-fail");
+    init_ok(p);
+    begin_ok(p);
+    char err[512];
+    rd_kafka_mock_push_request_errors(f->mock, API_PRODUCE, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+    rd_kafka_header_add(h, "origin", -1, "x", 1);
+    enum kafka_txn rc = kafka_producer_copy(p, "copies", 0, 0, "k", 1, "v", 1, h, NULL, err, sizeof err);
+    if (rc == KAFKA_TXN_OK)
+        rc = kafka_producer_flush(p, err, sizeof err);
+    assert_int_equal(rc, KAFKA_TXN_ABORTED);
+    assert_contains(err, "Message size too large");
+    /* Outside a transaction the headers are still taken care of. */
+    h = rd_kafka_headers_new(1);
+    rd_kafka_header_add(h, "origin", -1, "y", 1);
+    assert_int_equal(kafka_producer_copy(p, "copies", 0, 0, "k", 1, "v", 1, h, NULL, err, sizeof err), KAFKA_TXN_FATAL);
+    assert_contains(err, "outside a transaction");
+    assert_int_equal(kafka_producer_flush(p, err, sizeof err), KAFKA_TXN_FATAL);
+    assert_false(kafka_producer_fenced(p));
+    kafka_producer_free(p);
+}
+
+/* The consumer stages read with: read_committed, no automatic commit. */
+static void test_consumer_settings(void **state) {
+    struct fixture *f = *state;
+    char err[512], buf[256];
+    rd_kafka_t *rk = kafka_consumer_new(f->conf, "dc01-replicate", err, sizeof err);
+    if (!rk)
+        fail_msg("%s", err);
+    const rd_kafka_conf_t *conf = rd_kafka_conf(rk);
+    conf_value(conf, "group.id", buf, sizeof buf);
+    assert_string_equal(buf, "dc01-replicate");
+    conf_value(conf, "isolation.level", buf, sizeof buf);
+    assert_string_equal(buf, "read_committed");
+    conf_value(conf, "enable.auto.commit", buf, sizeof buf);
+    assert_string_equal(buf, "false");
+    conf_value(conf, "enable.auto.offset.store", buf, sizeof buf);
+    assert_string_equal(buf, "false");
+    conf_value(conf, "transaction.timeout.ms", buf, sizeof buf); /* the rest passes through */
+    assert_string_equal(buf, "10000");
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conf_defaults),
@@ -722,6 +855,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_ensure_topic_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learn_topics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learn_topics_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_flush_and_hook, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush_reports_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consumer_settings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
