@@ -4,5 +4,6 @@
 #define BRIDGELAB_BRIDGE_COMMANDS_H
 
 int cmd_cdc(int argc, char **argv);
+int cmd_replicate(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"cdc", cmd_cdc, "stream the MySQL binlog's row changes into the onprem Kafka cluster, exactly once"},
+    {"replicate", cmd_replicate, "copy the onprem cluster's topics onto the cloud cluster, exactly once"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,25 @@
+/* Replication latency over a recent window: the time from a source record's
+ * timestamp to its delivery on the destination, kept as the last samples
+ * (a ring of fixed size: memory stays flat at any rate) with the time each
+ * was taken, so that p50 and p99 describe the last window_ms only. */
+#ifndef BRIDGELAB_BRIDGE_REPLICATE_LATENCY_H
+#define BRIDGELAB_BRIDGE_REPLICATE_LATENCY_H
+
+#include <stddef.h>
+
+struct latency;
+
+struct latency *latency_new(size_t capacity);
+void latency_free(struct latency *l);
+
+/* One sample, taken at now_ms, of latency_ms (negative ones, a clock
+ * skew between the clusters' clients, count as 0). */
+void latency_add(struct latency *l, long long now_ms, long long latency_ms);
+
+/* The q-quantiles (0..1, count of them) of the samples taken after
+ * now_ms - window_ms, into out (milliseconds). Returns the number of
+ * samples they were computed from (0: out untouched). */
+size_t latency_quantiles(const struct latency *l, long long now_ms, long long window_ms, const double *q, size_t count,
+                         double *out);
+
+#endif

@@ -1,0 +1,846 @@
+/* The replication engine, onprem Kafka to cloud Kafka exactly once: see
+ * replicate.h.
+ *
+ * One thread does the work, in the manner of librdkafka's
+ * examples/transactions.c: poll a record, copy it into the open transaction,
+ * and close the batch when batch_rule says so — flush (so every record's
+ * destination offset is known from its delivery report), write the
+ * positions reached, commit. The consumer prefetches in the background
+ * while a commit is in flight. Topics and partitions are looked up between
+ * batches only, so a change of the assignment never cuts a batch. */
+#include "replicate.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_rule.h"
+#include "clock.h"
+#include "kafka.h"
+#include "latency.h"
+#include "log.h"
+#include "positions.h"
+#include "provenance.h"
+#include "shutdown.h"
+#include "topic_sync.h"
+
+#define IDLE_POLL_MS 100
+#define POSITION_CHECK_MS 1000 /* an idle partition's position (past markers) is recorded this often */
+#define LAG_EVERY_MS 500
+#define LATENCY_WINDOW_MS 60000
+#define LATENCY_SAMPLES 16384
+#define BACKOFF_MAX_MS 5000
+#define METADATA_TIMEOUT_MS 5000
+
+enum step { STEP_OK, STEP_REPLAY, STEP_RENEW, STEP_FATAL };
+
+struct topic;
+
+/* One source partition and where its replication stands. */
+struct part {
+    struct topic *topic;
+    int32_t partition;
+    int64_t committed_src; /* the stored source position; -1: none (read from the beginning) */
+    int64_t committed_dst; /* the stored destination position; -1: nothing copied yet */
+    int64_t next;          /* the lowest offset the next record may have; -1: any */
+    int64_t batch_src;     /* the position the open batch reaches; -1: not moved */
+    int64_t batch_dst;     /* after its last record delivered in the open batch; -1: none */
+};
+
+struct topic {
+    char *name, *dest;
+    struct part **parts; /* by partition number */
+    int count;           /* partitions assigned */
+    int blocked;         /* its destination has fewer partitions and is not ours (logged once) */
+    int failing;         /* creating or growing its destination failed (logged once) */
+    int seen;            /* in the last metadata */
+};
+
+struct replicate {
+    const struct replicate_settings *s;
+    rd_kafka_conf_t *source_conf, *dest_conf;
+    rd_kafka_t *consumer;
+    struct kafka_producer *producer;
+    int producer_broken;
+    char transactional_id[300];
+    char source_id[128], dest_id[128];
+    char source_servers[256], dest_servers[256];
+    struct positions_store *stored;
+    int positions_loaded;
+    struct topic **topics;
+    int topic_count;
+    struct topic *last_topic;                  /* of the last record: the next is likely the same */
+    rd_kafka_topic_partition_list_t *assigned; /* opaque: the struct part */
+    struct batch_rule rule;
+
+    /* The open batch. */
+    long long opened_ms; /* monotonic; -1: none open */
+    long long records, bytes, skipped;
+    int in_txn;
+    int heartbeat; /* the batch carries a heartbeat record */
+
+    long long refreshed_ms, checked_ms, lags_ms, committed_ms;
+    int refreshes;
+    int replicating;            /* what the state says, to set it on changes only */
+    int source_down, dest_down; /* each logged once per change */
+
+    pthread_mutex_t lock; /* metrics, latency, lags: /metrics reads them */
+    struct replicate_metrics metrics;
+    struct latency *latency;
+    struct replicate_lag *lags;
+    size_t lag_count, lag_cap;
+};
+
+/* ---------------------------------------------------------------- metrics */
+
+static void set_state(struct replicate *r, const char *state, int replicating) {
+    pthread_mutex_lock(&r->lock);
+    snprintf(r->metrics.state, sizeof r->metrics.state, "%s", state);
+    r->metrics.replicating = replicating;
+    pthread_mutex_unlock(&r->lock);
+}
+
+void replicate_metrics_read(struct replicate *r, struct replicate_metrics *out) {
+    static const double q[] = {0.5, 0.99};
+    double values[2] = {0, 0};
+    pthread_mutex_lock(&r->lock);
+    *out = r->metrics;
+    out->latency_samples = latency_quantiles(r->latency, clock_wall_ms(), LATENCY_WINDOW_MS, q, 2, values);
+    pthread_mutex_unlock(&r->lock);
+    out->latency_p50_ms = values[0];
+    out->latency_p99_ms = values[1];
+}
+
+size_t replicate_lag_read(struct replicate *r, struct replicate_lag *out, size_t cap) {
+    pthread_mutex_lock(&r->lock);
+    size_t n = r->lag_count;
+    memcpy(out, r->lags, (n < cap ? n : cap) * sizeof *out);
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+/* Every partition's lag, from the end offsets the consumer's fetches saw. */
+static void update_lags(struct replicate *r) {
+    size_t n = 0;
+    for (int t = 0; t < r->topic_count; t++)
+        n += (size_t)r->topics[t]->count;
+    pthread_mutex_lock(&r->lock);
+    if (n > r->lag_cap) {
+        struct replicate_lag *grown = realloc(r->lags, n * sizeof *grown);
+        if (!grown) {
+            pthread_mutex_unlock(&r->lock);
+            return;
+        }
+        r->lags = grown;
+        r->lag_cap = n;
+    }
+    size_t i = 0;
+    for (int t = 0; t < r->topic_count; t++) {
+        const struct topic *topic = r->topics[t];
+        for (int p = 0; p < topic->count; p++, i++) {
+            const struct part *part = topic->parts[p];
+            struct replicate_lag *lag = &r->lags[i];
+            snprintf(lag->topic, sizeof lag->topic, "%s", topic->name);
+            lag->partition = part->partition;
+            int64_t low = -1, high = -1;
+            lag->lag = -1;
+            if (rd_kafka_get_watermark_offsets(r->consumer, topic->name, part->partition, &low, &high) == 0 &&
+                high >= 0) {
+                int64_t at = part->committed_src >= 0 ? part->committed_src : low >= 0 ? low : 0;
+                lag->lag = high > at ? high - at : 0;
+            }
+        }
+    }
+    r->lag_count = i;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* A record landed on the destination (on the engine's thread: inside a
+ * produce, flush or commit): its partition's destination position moves,
+ * and its latency is sampled. */
+static void on_delivered(const rd_kafka_message_t *m, void *ctx) {
+    struct replicate *r = ctx;
+    struct part *part = m->_private;
+    if (!part)
+        return; /* a positions record */
+    if (m->offset + 1 > part->batch_dst)
+        part->batch_dst = m->offset + 1;
+    int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    if (ts > 0) {
+        long long now = clock_wall_ms();
+        pthread_mutex_lock(&r->lock);
+        latency_add(r->latency, now, now - ts);
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+struct replicate *replicate_new(const struct replicate_settings *settings, const rd_kafka_conf_t *source_conf,
+                                const rd_kafka_conf_t *dest_conf, char *err, size_t errlen) {
+    struct replicate *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->s = settings;
+    pthread_mutex_init(&r->lock, NULL);
+    snprintf(r->transactional_id, sizeof r->transactional_id, "bridgelab-replicate-%s", settings->group_id);
+    r->rule.max_records = settings->batch_max_records;
+    r->rule.max_bytes = settings->batch_max_bytes;
+    r->rule.max_ms = settings->batch_max_ms;
+    r->opened_ms = -1;
+    r->replicating = -1;
+    r->source_conf = rd_kafka_conf_dup(source_conf);
+    r->dest_conf = rd_kafka_conf_dup(dest_conf);
+    r->stored = positions_store_new();
+    r->latency = latency_new(LATENCY_SAMPLES);
+    r->assigned = rd_kafka_topic_partition_list_new(16);
+    if (!r->source_conf || !r->dest_conf || !r->stored || !r->latency || !r->assigned) {
+        snprintf(err, errlen, "out of memory");
+        replicate_free(r);
+        return NULL;
+    }
+    size_t n = sizeof r->source_servers;
+    if (rd_kafka_conf_get(r->source_conf, "bootstrap.servers", r->source_servers, &n) != RD_KAFKA_CONF_OK)
+        snprintf(r->source_servers, sizeof r->source_servers, "?");
+    n = sizeof r->dest_servers;
+    if (rd_kafka_conf_get(r->dest_conf, "bootstrap.servers", r->dest_servers, &n) != RD_KAFKA_CONF_OK)
+        snprintf(r->dest_servers, sizeof r->dest_servers, "?");
+    set_state(r, "starting", 0);
+    return r;
+}
+
+static void free_topic(struct topic *t) {
+    for (int p = 0; p < t->count; p++)
+        free(t->parts[p]);
+    free(t->parts);
+    free(t->name);
+    free(t->dest);
+    free(t);
+}
+
+void replicate_free(struct replicate *r) {
+    if (!r)
+        return;
+    kafka_producer_free(r->producer); /* first: its delivery reports point into the parts */
+    if (r->consumer) {
+        rd_kafka_consumer_close(r->consumer);
+        rd_kafka_destroy(r->consumer);
+    }
+    for (int t = 0; t < r->topic_count; t++)
+        free_topic(r->topics[t]);
+    free(r->topics);
+    if (r->assigned)
+        rd_kafka_topic_partition_list_destroy(r->assigned);
+    positions_store_free(r->stored);
+    latency_free(r->latency);
+    free(r->lags);
+    if (r->source_conf)
+        rd_kafka_conf_destroy(r->source_conf);
+    if (r->dest_conf)
+        rd_kafka_conf_destroy(r->dest_conf);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* ------------------------------------------------------------- positions */
+
+static int collect_position(const rd_kafka_message_t *m, void *ctx) {
+    struct replicate *r = ctx;
+    char topic[256];
+    int32_t partition;
+    int rc = positions_parse_key(m->key, m->key_len, r->s->group_id, topic, sizeof topic, &partition);
+    if (rc != 0) {
+        if (rc < 0)
+            log_warn("%s: an unreadable key at partition %d offset %lld: ignored", r->s->offsets_topic,
+                     (int)m->partition, (long long)m->offset);
+        return 0;
+    }
+    int64_t src = -1, dst = -1;
+    if (m->payload && positions_parse_value(m->payload, m->len, &src, &dst) != 0) {
+        log_warn("%s: the position of %s [%d] is unreadable (%.*s): ignored", r->s->offsets_topic, topic,
+                 (int)partition, (int)(m->len < 200 ? m->len : 200), (const char *)m->payload);
+        return 0;
+    }
+    return positions_store_put(r->stored, topic, partition, m->payload ? src : -1, dst);
+}
+
+/* Reads the group's positions back, read_committed; 0, 1 when stopped, -1. */
+static int load_positions(struct replicate *r, char *err, size_t errlen) {
+    for (int backoff = 200;; backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2) {
+        int rc = kafka_read_each(r->dest_conf, r->s->offsets_topic, collect_position, r, 30000, err, errlen);
+        if (rc >= 0) {
+            r->positions_loaded = 1;
+            return 0;
+        }
+        log_warn("%s: retrying in %.1f s", err, backoff / 1000.0);
+        if (clock_sleep_or_stop(backoff, shutdown_requested))
+            return 1;
+    }
+}
+
+/* Assigns every partition at its committed position: at start, when the
+ * partitions change, and to replay after a failed batch. */
+static int assign_all(struct replicate *r, char *err, size_t errlen) {
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(r->assigned->size);
+    for (int t = 0; t < r->topic_count; t++) {
+        struct topic *topic = r->topics[t];
+        for (int p = 0; p < topic->count; p++) {
+            struct part *part = topic->parts[p];
+            rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_add(list, topic->name, part->partition);
+            e->offset = part->committed_src >= 0 ? part->committed_src : RD_KAFKA_OFFSET_BEGINNING;
+            e->opaque = part;
+            part->next = part->committed_src;
+            part->batch_src = part->batch_dst = -1;
+        }
+    }
+    rd_kafka_resp_err_t code = rd_kafka_assign(r->consumer, list);
+    if (code) {
+        rd_kafka_topic_partition_list_destroy(list);
+        snprintf(err, errlen, "assigning %d partitions of onprem Kafka at %s: %s", list->cnt, r->source_servers,
+                 rd_kafka_err2str(code));
+        return -1;
+    }
+    rd_kafka_topic_partition_list_destroy(r->assigned);
+    r->assigned = list;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- topics */
+
+static void source_reachable(struct replicate *r, int up, const char *why) {
+    if (up && r->source_down)
+        log_info("onprem Kafka at %s answers again", r->source_servers);
+    else if (!up && !r->source_down)
+        log_warn("onprem Kafka at %s unreachable: %s: waiting (nothing is skipped)", r->source_servers, why);
+    r->source_down = !up;
+}
+
+static void dest_reachable(struct replicate *r, int up, const char *why) {
+    if (up && r->dest_down)
+        log_info("cloud Kafka at %s answers again", r->dest_servers);
+    else if (!up && !r->dest_down)
+        log_warn("cloud Kafka at %s unreachable: %s: waiting (nothing is skipped)", r->dest_servers, why);
+    r->dest_down = !up;
+}
+
+static struct topic *find_topic(const struct replicate *r, const char *name) {
+    for (int t = 0; t < r->topic_count; t++)
+        if (strcmp(r->topics[t]->name, name) == 0)
+            return r->topics[t];
+    return NULL;
+}
+
+static struct topic *add_topic(struct replicate *r, const char *name, const char *dest) {
+    struct topic **grown = realloc(r->topics, (size_t)(r->topic_count + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    r->topics = grown;
+    struct topic *t = calloc(1, sizeof *t);
+    if (!t || !(t->name = strdup(name)) || !(t->dest = strdup(dest))) {
+        if (t)
+            free(t->name);
+        free(t);
+        return NULL;
+    }
+    r->topics[r->topic_count++] = t;
+    return t;
+}
+
+/* Grows a topic to count partitions, each at its stored position. */
+static int add_partitions(struct replicate *r, struct topic *t, int count) {
+    struct part **grown = realloc(t->parts, (size_t)count * sizeof *grown);
+    if (!grown)
+        return -1;
+    t->parts = grown;
+    for (; t->count < count; t->count++) {
+        struct part *part = calloc(1, sizeof *part);
+        if (!part)
+            return -1;
+        part->topic = t;
+        part->partition = t->count;
+        part->committed_src = part->committed_dst = -1;
+        if (positions_store_get(r->stored, t->name, part->partition, &part->committed_src, &part->committed_dst))
+            log_info("%s [%d]: resuming at offset %lld (destination offset %lld)", t->name, (int)part->partition,
+                     (long long)part->committed_src, (long long)part->committed_dst);
+        part->next = part->committed_src;
+        part->batch_src = part->batch_dst = -1;
+        t->parts[t->count] = part;
+    }
+    return 0;
+}
+
+static int dest_partitions(const struct rd_kafka_metadata *md, const char *topic) {
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0)
+            return md->topics[i].err ? 0 : md->topics[i].partition_cnt;
+    return 0;
+}
+
+static void publish_topic_counts(struct replicate *r) {
+    int topics = 0, partitions = 0, blocked = 0;
+    for (int t = 0; t < r->topic_count; t++) {
+        topics += r->topics[t]->count > 0;
+        partitions += r->topics[t]->count;
+        blocked += r->topics[t]->blocked;
+    }
+    pthread_mutex_lock(&r->lock);
+    r->metrics.topics = topics;
+    r->metrics.partitions = partitions;
+    r->metrics.blocked_topics = blocked;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* Looks the source's topics up: new topics and partitions are added (their
+ * destinations made fit first), topics gone are dropped, and the consumer is
+ * assigned again when that changed anything. Between batches only. A cluster
+ * that does not answer leaves everything as it is. 0, or -1 with err. */
+static int refresh(struct replicate *r, char *err, size_t errlen) {
+    r->refreshed_ms = clock_mono_ms();
+    const struct rd_kafka_metadata *src = NULL, *dst = NULL;
+    rd_kafka_resp_err_t code = rd_kafka_metadata(r->consumer, 1, NULL, &src, METADATA_TIMEOUT_MS);
+    if (code) {
+        source_reachable(r, 0, rd_kafka_err2str(code));
+        return 0;
+    }
+    source_reachable(r, 1, NULL);
+    code = rd_kafka_metadata(kafka_producer_handle(r->producer), 1, NULL, &dst, METADATA_TIMEOUT_MS);
+    if (code) {
+        rd_kafka_metadata_destroy(src);
+        dest_reachable(r, 0, rd_kafka_err2str(code));
+        return 0;
+    }
+    dest_reachable(r, 1, NULL);
+    for (int t = 0; t < r->topic_count; t++)
+        r->topics[t]->seen = 0;
+    int changed = 0, created = 0, rc = 0, reloaded = 0;
+    char dest[512], why[1024];
+    for (int i = 0; i < src->topic_cnt && rc == 0; i++) {
+        const struct rd_kafka_metadata_topic *mt = &src->topics[i];
+        if (mt->err || mt->partition_cnt <= 0 || !replicate_settings_selects(r->s, mt->topic))
+            continue;
+        struct topic *t = find_topic(r, mt->topic);
+        if (!t) {
+            if (replicate_settings_rename(r->s, mt->topic, dest, sizeof dest) != 0) {
+                log_error("topic %s: its destination name is too long (replicate.rename.format): not replicated",
+                          mt->topic);
+                continue;
+            }
+            if (!(t = add_topic(r, mt->topic, dest))) {
+                rc = -1;
+                break;
+            }
+        }
+        t->seen = 1;
+        if (mt->partition_cnt <= t->count)
+            continue;
+        /* Positions for the new partitions: read back again, unless just read. */
+        if (r->refreshes > 0 && !reloaded) {
+            if (kafka_read_each(r->dest_conf, r->s->offsets_topic, collect_position, r, 30000, why, sizeof why) < 0) {
+                log_warn("%s: the new partitions wait for the next look", why);
+                continue;
+            }
+            reloaded = 1;
+        }
+        int ours = t->count > 0 || positions_store_has_topic(r->stored, t->name);
+        enum topic_sync sync =
+            topic_sync_ensure(r->source_conf, r->dest_conf, t->name, mt->partition_cnt, t->dest,
+                              dest_partitions(dst, t->dest), ours, r->s->topic_replication_factor, why, sizeof why);
+        if (sync == TOPIC_BLOCKED) {
+            if (!t->blocked)
+                log_error("%s", why);
+            t->blocked = 1;
+            continue;
+        }
+        if (sync == TOPIC_RETRY) {
+            if (!t->failing)
+                log_warn("%s: trying again in %.1f s", why, r->s->refresh_ms / 1000.0);
+            t->failing = 1;
+            continue;
+        }
+        if (t->blocked)
+            log_info("topic %s: its destination %s has enough partitions now: replicating it", t->name, t->dest);
+        t->blocked = t->failing = 0;
+        if (t->count == 0)
+            log_info("replicating topic %s (%d partitions) to %s", t->name, mt->partition_cnt, t->dest);
+        else
+            log_info("topic %s has %d partitions now (was %d): replicating them all", t->name, mt->partition_cnt,
+                     t->count);
+        if (add_partitions(r, t, mt->partition_cnt) != 0) {
+            rc = -1;
+            break;
+        }
+        changed = created = 1;
+    }
+    for (int t = 0; t < r->topic_count && rc == 0;) {
+        if (r->topics[t]->seen) {
+            t++;
+            continue;
+        }
+        if (r->topics[t]->count)
+            log_info("topic %s is gone from onprem Kafka: no longer replicated", r->topics[t]->name);
+        if (r->last_topic == r->topics[t])
+            r->last_topic = NULL;
+        changed |= r->topics[t]->count > 0;
+        free_topic(r->topics[t]);
+        r->topics[t] = r->topics[--r->topic_count];
+    }
+    rd_kafka_metadata_destroy(src);
+    rd_kafka_metadata_destroy(dst);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (created && kafka_producer_learn_topics(r->producer, METADATA_TIMEOUT_MS, why, sizeof why) != 0)
+        log_warn("%s: the first records to a new topic may wait for its metadata", why);
+    if (changed && assign_all(r, err, errlen) != 0)
+        return -1;
+    r->refreshes++;
+    publish_topic_counts(r);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- batches */
+
+static enum step outcome(struct replicate *r, enum kafka_txn rc, const char *err) {
+    if (rc == KAFKA_TXN_OK)
+        return STEP_OK;
+    r->in_txn = 0;
+    if (rc == KAFKA_TXN_ABORTED) {
+        pthread_mutex_lock(&r->lock);
+        r->metrics.aborts++;
+        pthread_mutex_unlock(&r->lock);
+        log_warn("%s", err);
+        return STEP_REPLAY;
+    }
+    if (kafka_producer_fenced(r->producer))
+        return STEP_FATAL;
+    log_warn("Kafka producer failed (%s): starting a new one, replaying from the stored positions", err);
+    r->producer_broken = 1;
+    return STEP_RENEW;
+}
+
+static void reset_batch(struct replicate *r) {
+    r->opened_ms = -1;
+    r->heartbeat = 0;
+    r->records = r->bytes = r->skipped = 0;
+    for (int i = 0; i < r->assigned->cnt; i++) {
+        struct part *part = r->assigned->elems[i].opaque;
+        part->batch_src = part->batch_dst = -1;
+    }
+}
+
+static enum step open_txn(struct replicate *r, char *err, size_t errlen) {
+    if (r->in_txn)
+        return STEP_OK;
+    enum step st = outcome(r, kafka_producer_begin(r->producer, err, errlen), err);
+    r->in_txn = st == STEP_OK;
+    return st;
+}
+
+/* The partitions whose position moved past their committed one: the
+ * consumer's position (past markers and aborted records), never behind the
+ * records taken. Returns how many moved. */
+static int moved_positions(struct replicate *r) {
+    if (r->assigned->cnt == 0)
+        return 0;
+    rd_kafka_position(r->consumer, r->assigned);
+    int moved = 0;
+    for (int i = 0; i < r->assigned->cnt; i++) {
+        struct part *part = r->assigned->elems[i].opaque;
+        int64_t at = r->assigned->elems[i].offset;
+        if (at < part->next)
+            at = part->next;
+        if (at >= 0 && at > part->committed_src) {
+            part->batch_src = at;
+            moved++;
+        }
+    }
+    return moved;
+}
+
+/* Closes the open batch: its records delivered, the positions reached
+ * written beside them, one commit. */
+static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
+    if (r->opened_ms < 0)
+        return STEP_OK;
+    int moved = moved_positions(r);
+    if (moved == 0 && r->records == 0 && !r->heartbeat) {
+        reset_batch(r);
+        return STEP_OK;
+    }
+    enum step st = open_txn(r, err, errlen);
+    if (st == STEP_OK && r->records > 0)
+        st = outcome(r, kafka_producer_flush(r->producer, err, errlen), err);
+    char key[600], value[256];
+    if (st == STEP_OK && r->heartbeat) {
+        /* Key <group>, no partition: not a position. Its commit is what
+         * matters: a producer fenced by another replicator learns it here. */
+        int vlen = snprintf(value, sizeof value, "{\"heartbeat_ms\":%lld,\"source_cluster\":\"%s\"}", clock_wall_ms(),
+                            r->source_id);
+        st = outcome(r,
+                     kafka_producer_produce(r->producer, r->s->offsets_topic, r->s->group_id, strlen(r->s->group_id),
+                                            value, (size_t)vlen, NULL, err, errlen),
+                     err);
+    }
+    for (int i = 0; st == STEP_OK && i < r->assigned->cnt; i++) {
+        struct part *part = r->assigned->elems[i].opaque;
+        if (part->batch_src < 0)
+            continue;
+        int64_t dst = part->batch_dst >= 0 ? part->batch_dst : part->committed_dst;
+        int klen = positions_key(key, sizeof key, r->s->group_id, part->topic->name, part->partition);
+        int vlen = positions_value(value, sizeof value, part->batch_src, dst);
+        if (klen < 0 || vlen < 0) {
+            snprintf(err, errlen, "internal error: the position key of %s [%d] is too long", part->topic->name,
+                     (int)part->partition);
+            return STEP_FATAL;
+        }
+        st = outcome(r,
+                     kafka_producer_produce(r->producer, r->s->offsets_topic, key, (size_t)klen, value, (size_t)vlen,
+                                            NULL, err, errlen),
+                     err);
+    }
+    if (st == STEP_OK)
+        st = outcome(r, kafka_producer_commit(r->producer, err, errlen), err);
+    if (st != STEP_OK) {
+        reset_batch(r);
+        return st;
+    }
+    r->in_txn = 0;
+    r->committed_ms = clock_mono_ms();
+    for (int i = 0; i < r->assigned->cnt; i++) {
+        struct part *part = r->assigned->elems[i].opaque;
+        if (part->batch_src < 0)
+            continue;
+        part->committed_src = part->batch_src;
+        if (part->batch_dst >= 0)
+            part->committed_dst = part->batch_dst;
+        if (positions_store_put(r->stored, part->topic->name, part->partition, part->committed_src,
+                                part->committed_dst) != 0) {
+            snprintf(err, errlen, "out of memory");
+            return STEP_FATAL;
+        }
+    }
+    pthread_mutex_lock(&r->lock);
+    r->metrics.records += (uint64_t)r->records;
+    r->metrics.bytes += (uint64_t)r->bytes;
+    r->metrics.skipped_loops += (uint64_t)r->skipped;
+    r->metrics.transactions++;
+    pthread_mutex_unlock(&r->lock);
+    log_debug("committed %lld records, %d positions", r->records, moved);
+    reset_batch(r);
+    return STEP_OK;
+}
+
+/* The partition a record belongs to, or NULL (a stale fetch of a partition
+ * no longer assigned). */
+static struct part *part_of(struct replicate *r, const rd_kafka_message_t *m) {
+    const char *name = rd_kafka_topic_name(m->rkt);
+    struct topic *t = r->last_topic && strcmp(r->last_topic->name, name) == 0 ? r->last_topic : find_topic(r, name);
+    if (!t || m->partition < 0 || m->partition >= t->count)
+        return NULL;
+    r->last_topic = t;
+    return t->parts[m->partition];
+}
+
+/* One record from the source: copied into the open transaction, or, when
+ * its provenance is the destination, passed over (its position still moves). */
+static enum step take(struct replicate *r, const rd_kafka_message_t *m, char *err, size_t errlen) {
+    struct part *part = part_of(r, m);
+    if (!part || m->offset < part->next)
+        return STEP_OK; /* not ours, or a record taken already (a fetch from before a seek) */
+    part->next = m->offset + 1;
+    if (r->opened_ms < 0)
+        r->opened_ms = clock_mono_ms();
+    rd_kafka_headers_t *headers = NULL;
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        headers = NULL;
+    if (provenance_from(headers, r->dest_id)) {
+        r->skipped++;
+        return STEP_OK;
+    }
+    char provenance[512];
+    int n =
+        provenance_format(provenance, sizeof provenance, r->source_id, part->topic->name, part->partition, m->offset);
+    rd_kafka_headers_t *copy = headers ? rd_kafka_headers_copy(headers) : rd_kafka_headers_new(1);
+    if (n < 0 || !copy || rd_kafka_header_add(copy, PROVENANCE_HEADER, -1, provenance, (ssize_t)n)) {
+        if (copy)
+            rd_kafka_headers_destroy(copy);
+        snprintf(err, errlen, "out of memory");
+        return STEP_FATAL;
+    }
+    enum step st = open_txn(r, err, errlen);
+    if (st != STEP_OK) {
+        rd_kafka_headers_destroy(copy);
+        return st;
+    }
+    int64_t ts = rd_kafka_message_timestamp(m, NULL);
+    st = outcome(r,
+                 kafka_producer_copy(r->producer, part->topic->dest, part->partition, ts > 0 ? ts : 0, m->key,
+                                     m->key_len, m->payload, m->len, copy, part, err, errlen),
+                 err);
+    r->records++;
+    r->bytes += (long long)(m->key_len + m->len);
+    return st;
+}
+
+/* --------------------------------------------------------------- the loop */
+
+/* The cluster's id, waited for; 0, 1 when stopped. */
+static int cluster_id(rd_kafka_t *rk, const char *which, const char *servers, char *out, size_t outlen) {
+    for (int warned = 0;;) {
+        char *id = rd_kafka_clusterid(rk, 5000);
+        if (id) {
+            snprintf(out, outlen, "%s", id);
+            rd_kafka_mem_free(rk, id);
+            return 0;
+        }
+        if (!warned++)
+            log_warn("%s Kafka at %s: no cluster id yet: waiting", which, servers);
+        if (clock_sleep_or_stop(500, shutdown_requested))
+            return 1;
+    }
+}
+
+static int new_producer(struct replicate *r, char *err, size_t errlen) {
+    kafka_producer_free(r->producer);
+    r->producer = kafka_producer_new(r->dest_conf, "replicate", r->transactional_id, err, errlen);
+    if (!r->producer)
+        return -1;
+    kafka_producer_on_delivery(r->producer, on_delivered, r);
+    r->producer_broken = 0;
+    r->in_txn = 0;
+    enum kafka_txn rc = kafka_producer_init(r->producer, -1, err, errlen);
+    if (rc == KAFKA_TXN_OK)
+        return 0;
+    return shutdown_requested() ? 1 : -1;
+}
+
+/* Both clusters answer, the consumer and the producer exist (fencing any
+ * earlier replicator of the group), the positions are read back. 0, 1 when
+ * stopped, -1 with err. */
+static int prepare(struct replicate *r, char *err, size_t errlen) {
+    set_state(r, "waiting for onprem Kafka", 0);
+    if (kafka_wait_ready(r->source_conf, -1, err, errlen) != 0)
+        return shutdown_requested() ? 1 : -1;
+    set_state(r, "waiting for cloud Kafka", 0);
+    if (kafka_wait_ready(r->dest_conf, -1, err, errlen) != 0)
+        return shutdown_requested() ? 1 : -1;
+    r->consumer = kafka_consumer_new(r->source_conf, r->s->group_id, err, errlen);
+    if (!r->consumer)
+        return -1;
+    static const char *const compact[] = {"cleanup.policy", "compact", NULL};
+    if (kafka_ensure_topic(r->dest_conf, r->s->offsets_topic, 1, r->s->topic_replication_factor, compact, 30000, err,
+                           errlen) != 0)
+        return -1;
+    int rc = new_producer(r, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (cluster_id(r->consumer, "onprem", r->source_servers, r->source_id, sizeof r->source_id) ||
+        cluster_id(kafka_producer_handle(r->producer), "cloud", r->dest_servers, r->dest_id, sizeof r->dest_id))
+        return 1;
+    if (strcmp(r->source_id, r->dest_id) == 0) {
+        snprintf(err, errlen,
+                 "onprem Kafka at %s and cloud Kafka at %s are the same cluster (id %s): point "
+                 "cloud.bootstrap.servers at another cluster",
+                 r->source_servers, r->dest_servers, r->source_id);
+        return -1;
+    }
+    log_info("onprem cluster id %s, cloud cluster id %s; transactional id %s", r->source_id, r->dest_id,
+             r->transactional_id);
+    /* After init_transactions, which ended what a crashed predecessor left open. */
+    if ((rc = load_positions(r, err, errlen)) != 0)
+        return rc;
+    log_info("%zu stored positions of group %s in %s", positions_store_count(r->stored), r->s->group_id,
+             r->s->offsets_topic);
+    return 0;
+}
+
+/* After a failed batch: a new producer if needed, then back to the stored
+ * positions. 0, 1 when stopped, -1 with err. */
+static int recover(struct replicate *r, enum step st, int *backoff, char *err, size_t errlen) {
+    set_state(r, "replaying from the stored positions", 0);
+    r->replicating = -1;
+    if (clock_sleep_or_stop(*backoff, shutdown_requested))
+        return 1;
+    *backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
+    if (st == STEP_RENEW || r->producer_broken) {
+        int rc = new_producer(r, err, errlen);
+        if (rc != 0)
+            return rc;
+    }
+    return assign_all(r, err, errlen);
+}
+
+int replicate_run(struct replicate *r, char *err, size_t errlen) {
+    int rc = prepare(r, err, errlen);
+    if (rc == 0)
+        rc = refresh(r, err, errlen);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    int backoff = 100;
+    for (;;) {
+        enum step st = STEP_OK;
+        long long now = clock_mono_ms();
+        int stopping = shutdown_requested();
+        if (r->opened_ms < 0 && !stopping) {
+            if (now - r->refreshed_ms >= r->s->refresh_ms && refresh(r, err, errlen) != 0)
+                return -1;
+            if (now - r->checked_ms >= POSITION_CHECK_MS) {
+                r->checked_ms = now;
+                if (moved_positions(r) > 0)
+                    r->opened_ms = now; /* record positions that moved past markers */
+            }
+            if (r->opened_ms < 0 && now - r->committed_ms >= r->s->refresh_ms) {
+                r->heartbeat = 1; /* idle: a commit now and then, to notice being fenced */
+                r->opened_ms = now;
+            }
+        }
+        if (now - r->lags_ms >= LAG_EVERY_MS) {
+            r->lags_ms = now;
+            update_lags(r);
+        }
+        int up = !r->source_down && !r->dest_down;
+        if (up != r->replicating) {
+            set_state(r,
+                      up               ? "replicating"
+                      : r->source_down ? "waiting for onprem Kafka"
+                                       : "waiting for cloud Kafka",
+                      up);
+            r->replicating = up;
+        }
+        if (!stopping) {
+            rd_kafka_message_t *m =
+                rd_kafka_consumer_poll(r->consumer, batch_rule_wait_ms(&r->rule, r->opened_ms, now, IDLE_POLL_MS));
+            if (m && m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    log_warn("onprem Kafka at %s: %s [%d]: %s", r->source_servers,
+                             m->rkt ? rd_kafka_topic_name(m->rkt) : "-", (int)m->partition, rd_kafka_message_errstr(m));
+            } else if (m) {
+                st = take(r, m, err, errlen);
+            }
+            if (m)
+                rd_kafka_message_destroy(m);
+        }
+        if (st == STEP_OK && (stopping || batch_rule_check(&r->rule, r->records, r->bytes, r->opened_ms,
+                                                           clock_mono_ms()) != BATCH_KEEP_OPEN)) {
+            st = close_batch(r, err, errlen);
+            if (st == STEP_OK)
+                backoff = 100;
+        }
+        if (st == STEP_FATAL)
+            return -1;
+        if (st != STEP_OK) {
+            reset_batch(r);
+            if ((rc = recover(r, st, &backoff, err, errlen)) != 0)
+                return rc > 0 ? 0 : -1;
+            continue;
+        }
+        if (stopping) {
+            log_info("stopped: every record read is committed");
+            return 0;
+        }
+    }
+}

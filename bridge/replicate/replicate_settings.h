@@ -1,0 +1,58 @@
+/* The settings of `bridge replicate`: its configuration keys, its
+ * command-line options (each a shorthand for one key), and the checked
+ * values the stage runs on — among them which source topics are replicated
+ * (include and exclude regexes, internal topics never) and what each one is
+ * called on the destination (replicate.rename.format). */
+#ifndef BRIDGELAB_BRIDGE_REPLICATE_SETTINGS_H
+#define BRIDGELAB_BRIDGE_REPLICATE_SETTINGS_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+extern const struct config_key replicate_keys[];
+extern const struct cli_option replicate_options[];
+extern const struct config_key *const replicate_schema[];
+
+struct replicate_settings {
+    const char *dc;
+    const char *group_id;     /* names the transactional id and the stored positions */
+    const char *include_text; /* POSIX extended regex, matched against the whole name */
+    const char *exclude_text; /* NULL: none */
+    regex_t include, exclude;
+    int compiled; /* bit 0: include, bit 1: exclude */
+    int refresh_ms;
+    const char *rename_format; /* ${topic} */
+    int topic_replication_factor;
+    int batch_max_ms;
+    long long batch_max_records;
+    long long batch_max_bytes;
+    const char *offsets_topic;
+    const char *http_listen; /* "" = none */
+    enum log_level log_level;
+    char group_buf[128];
+};
+
+/* Reads and checks the settings; strings point into cfg. Returns 0, or -1
+ * with one line in err naming the key, where it came from and the fix (a bad
+ * regex: the key, the regex and what regcomp says). */
+int replicate_settings_load(const struct config *cfg, struct replicate_settings *s, char *err, size_t errlen);
+void replicate_settings_release(struct replicate_settings *s);
+
+/* True for a topic no replicator copies, whatever the regexes say: Kafka's
+ * own (`__consumer_offsets`, `__transaction_state`, any `__*`) and
+ * bridgelab's (`_bridgelab*`: positions, offsets, schema history). */
+int replicate_topic_internal(const char *topic);
+
+/* True when the source topic is replicated: not internal, matching the
+ * include regex, not matching the exclude regex. */
+int replicate_settings_selects(const struct replicate_settings *s, const char *topic);
+
+/* The destination topic: the format with every ${topic} replaced. Returns 0,
+ * or -1 when it does not fit in outlen. */
+int replicate_settings_rename(const struct replicate_settings *s, const char *topic, char *out, size_t outlen);
+
+#endif
