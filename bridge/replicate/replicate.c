@@ -115,7 +115,8 @@ void replicate_metrics_read(struct replicate *r, struct replicate_metrics *out) 
 size_t replicate_lag_read(struct replicate *r, struct replicate_lag *out, size_t cap) {
     pthread_mutex_lock(&r->lock);
     size_t n = r->lag_count;
-    memcpy(out, r->lags, (n < cap ? n : cap) * sizeof *out);
+    if (n && cap)
+        memcpy(out, r->lags, (n < cap ? n : cap) * sizeof *out);
     pthread_mutex_unlock(&r->lock);
     return n;
 }
