@@ -129,12 +129,14 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@./lab up
 	@./lab up sim cdc
+	@./lab up replicate
 	@./lab status
 	@echo
 	@echo "The simulator writes orders to MySQL (run/sim.properties). Watch it: ./lab logs sim"
 	@echo "Query it: mariadb --defaults-file=run/mysql/sim.cnf orders"
 	@echo "CDC streams every change into onprem Kafka (run/bridge.properties): ./lab logs cdc, ./lab status for its /metrics"
 	@echo "Read a topic: kcat -C -b 127.0.0.1:19092 -t dc01_sales_orders -X isolation.level=read_committed"
+	@echo "Replicate copies the dc01_* topics onto the cloud cluster: ./lab logs replicate; the copy: kcat -C -b 127.0.0.1:29092 -t dc01_sales_orders -X isolation.level=read_committed"
 	@echo "Stop everything: ./lab down    Wipe the lab's data: ./lab reset"
 
 bench: deps
