@@ -22,6 +22,7 @@ static const char usage[] =
     "  wait [TIMEOUT_MS]                         wait until the cluster answers\n"
     "  ensure TOPIC PARTITIONS RF [NAME=VALUE]... create the topic unless it exists\n"
     "  config TOPIC NAME                         print one config of a topic\n"
+    "  partitions TOPIC TOTAL                    raise the topic's partition count to TOTAL\n"
     "  produce TXN_ID TOPIC N POS_TOPIC POSITION [abort]\n"
     "                                            one transaction: N records (key-<i>, value-<i>) and the\n"
     "                                            position (key \"cdc\"), then commit (or abort)\n"
@@ -93,6 +94,15 @@ static int cmd_config(int argc, char **argv) {
     if (kafka_topic_config(conf, argv[0], argv[1], value, sizeof value, 30000, err, sizeof err) != 0)
         return fail("config", err);
     printf("%s\n", value);
+    return EXIT_DONE;
+}
+
+static int cmd_partitions(int argc, char **argv) {
+    if (argc != 2)
+        return fail("partitions", "expected TOPIC TOTAL");
+    char err[1024];
+    if (kafka_create_partitions(conf, argv[0], atoi(argv[1]), 30000, err, sizeof err) != 0)
+        return fail("partitions", err);
     return EXIT_DONE;
 }
 
@@ -302,8 +312,9 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*fn)(int argc, char **argv);
-    } commands[] = {{"wait", cmd_wait},   {"ensure", cmd_ensure}, {"config", cmd_config}, {"produce", cmd_produce},
-                    {"fence", cmd_fence}, {"last", cmd_last},     {"bench", cmd_bench}};
+    } commands[] = {
+        {"wait", cmd_wait},       {"ensure", cmd_ensure}, {"config", cmd_config}, {"partitions", cmd_partitions},
+        {"produce", cmd_produce}, {"fence", cmd_fence},   {"last", cmd_last},     {"bench", cmd_bench}};
     int rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[optind], commands[i].name) == 0)
