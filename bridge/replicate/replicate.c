@@ -543,7 +543,10 @@ static enum step open_txn(struct replicate *r, char *err, size_t errlen) {
 
 /* The partitions whose position moved past their committed one: the
  * consumer's position (past markers and aborted records), never behind the
- * records taken. Returns how many moved. */
+ * records taken. Returns how many moved. A replay may rely on it: assign and
+ * seek reset the position to INVALID until the partition's next record or
+ * marker is served (measured on librdkafka 2.0.2), so the position of a
+ * batch that was aborted never outlives it. */
 static int moved_positions(struct replicate *r) {
     if (r->assigned->cnt == 0)
         return 0;
