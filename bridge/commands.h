@@ -5,5 +5,6 @@
 
 int cmd_cdc(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
+int cmd_offsets(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const struct command {
 } commands[] = {
     {"cdc", cmd_cdc, "stream the MySQL binlog's row changes into the onprem Kafka cluster, exactly once"},
     {"replicate", cmd_replicate, "copy the onprem cluster's topics onto the cloud cluster, exactly once"},
+    {"offsets", cmd_offsets, "translate: where a consumer group resumes on the cloud cluster, exactly"},
 };
 
 static void usage(FILE *out) {

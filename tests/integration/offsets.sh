@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bridge offsets translate on the real clusters of the test lab: a consumer
+# group reads part of an onprem topic (committed transactions, an aborted
+# one and plain records, so offsets have gaps) and commits; after
+# `translate --apply` the same group on the cloud cluster reads exactly the
+# rest, record by record through the provenance header: none skipped, none
+# read twice. Refused while the group has members on the cloud cluster;
+# "not yet" when the group is ahead of replication.
+# lab: onprem cloud
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+. "$LAB_RUN_DIR/lab.env"
+tests_work_dir offsets
+
+BIN=${BRIDGELAB_BIN:-bin}
+BRIDGE=$BIN/bridge
+case $BIN in
+*build/*/bin) KC=$(dirname "$BIN")/tests/kafka_check ;;
+*) KC=build/release/tests/kafka_check ;;
+esac
+PROPS=$LAB_RUN_DIR/bridge.properties
+T=dc01_xlate
+HTTP=127.0.0.1:${OFFSETS_REPLICATE_HTTP_PORT:-18284}
+REPLICATE=(-X "replicate.topics.include=$T" -X replicate.group.id=xlate -X "replicate.http.listen=$HTTP")
+
+kc() { "$KC" -b "$ONPREM_BOOTSTRAP" "$@" >>"$WORK/kafka_check.log" 2>&1; }
+lag() { curl -s "http://$HTTP/metrics" | awk -v t="$T" -v p="$1" \
+  '$1 == "bridgelab_replicate_lag_records{topic=\"" t "\",partition=\"" p "\"}" {print $2}'; }
+caught_up() {
+  local i
+  for i in $(seq 600); do
+    [ "$(lag 0)" = 0 ] && [ "$(lag 1)" = 0 ] && return 0
+    sleep 0.1
+  done
+  diag "replicate's lag: '$(lag 0)' '$(lag 1)'"
+  return 1
+}
+# group_reads CLUSTER GROUP COUNT: a consumer of the group reads COUNT
+# records (-1: to the end) and commits; prints "partition source-offset"
+# lines, the source offset from the provenance header on the cloud cluster.
+group_reads() {
+  local bootstrap=$1 group=$2 count=$3 args=()
+  [ "$count" -lt 0 ] || args=(-c "$count")
+  timeout 60 kcat -b "$bootstrap" -G "$group" -e -q "${args[@]}" -X isolation.level=read_committed \
+    -X auto.offset.reset=earliest -f '%p %o %h\n' "$T" 2>>"$WORK/kcat.log"
+}
+source_offset() { sed -n 's/.*bridgelab\.provenance=[^,]*,[^,]*,[0-9]*,\([0-9]*\).*/\1/p'; }
+
+# --- a topic with gaps: transactions (markers), an aborted one, plain records
+check "2 partitions on onprem" kc ensure "$T" 2 1
+check "200 records in a committed transaction" kc produce xlate-a "$T" 200 xlate_pos p1
+check "50 records in an aborted transaction" kc produce xlate-b "$T" 50 xlate_pos p2 abort
+for i in $(seq 100); do printf 'plain-%d:v%d\n' "$i" "$i"; done | kcat -P -b "$ONPREM_BOOTSTRAP" -t "$T" -K: 2>>"$WORK/kcat.log"
+check_eq "100 plain records" 0 $?
+check "200 more in a committed transaction" kc produce xlate-c "$T" 200 xlate_pos p3
+
+bg_start "$WORK/replicate.log" "$BRIDGE" replicate -F "$PROPS" "${REPLICATE[@]}"
+rep=$BG_PID
+check "replicate copies the topic" caught_up
+
+# --- a group reads part of it on onprem and commits ---------------------------
+group_reads "$ONPREM_BOOTSTRAP" g1 230 >"$WORK/g1-onprem"
+check_eq "the onprem consumer read 230 records" 230 "$(wc -l <"$WORK/g1-onprem")"
+check_ran "translate: exit 0, a line per partition" 0 "$WORK/translate" "^$T +0 +[0-9]+ +$T +[0-9]+$" \
+  "$BRIDGE" offsets translate -F "$PROPS" "${REPLICATE[@]}" --group g1
+sed 's/^/# /' "$WORK/translate"
+check_ran "translate --apply: exit 0" 0 "$WORK/apply" "2 offsets written on the cloud cluster" \
+  "$BRIDGE" offsets translate -F "$PROPS" "${REPLICATE[@]}" --group g1 --apply
+
+# What the group has not read on onprem, partition by partition, is exactly
+# what it reads on the cloud cluster after the translation.
+for p in 0 1; do
+  committed=$(awk -v t="$T" -v p="$p" '$1 == t && $2 == p {print $3}' "$WORK/translate")
+  kcat -C -b "$ONPREM_BOOTSTRAP" -t "$T" -p "$p" -o "${committed:-0}" -e -q -X isolation.level=read_committed \
+    -f "$p %o\n" >>"$WORK/rest-onprem" 2>>"$WORK/kcat.log"
+done
+group_reads "$CLOUD_BOOTSTRAP" g1 -1 >"$WORK/g1-cloud"
+awk '{print $1}' "$WORK/g1-cloud" >"$WORK/cloud-partitions"
+source_offset <"$WORK/g1-cloud" | paste -d' ' "$WORK/cloud-partitions" - | sort -n -k1 -k2 >"$WORK/rest-cloud"
+sort -n -k1 -k2 -o "$WORK/rest-onprem" "$WORK/rest-onprem"
+check "the rest of the topic is not empty ($(wc -l <"$WORK/rest-onprem") records)" test -s "$WORK/rest-onprem"
+check "on cloud, the group reads exactly the records it had not read on onprem" \
+  diff "$WORK/rest-onprem" "$WORK/rest-cloud"
+check_eq "... 550 records in all, none twice" 550 $(($(wc -l <"$WORK/g1-onprem") + $(wc -l <"$WORK/rest-cloud")))
+
+# --- refused while the group has members on the cloud cluster ----------------
+group_reads "$ONPREM_BOOTSTRAP" g2 10 >/dev/null
+bg_start "$WORK/g2-member.log" kcat -b "$CLOUD_BOOTSTRAP" -G g2 -q -X isolation.level=read_committed "$T"
+member=$BG_PID
+# The member joins within seconds; until then --apply may still go through.
+apply_g2() { "$BRIDGE" offsets translate -F "$PROPS" "${REPLICATE[@]}" --group g2 --apply; }
+refused() {
+  local i
+  for i in $(seq 30); do
+    apply_g2 >"$WORK/refused" 2>&1 && { sleep 1; continue; }
+    return 0
+  done
+  return 1
+}
+check "--apply while the group has a member on cloud: refused" refused
+check "... in one line naming the group, the members and what to do" grep -q \
+  "group 'g2' has 1 active member on the destination cluster.*stop its consumers there" "$WORK/refused"
+check_eq "... one error line" 1 "$(grep -c 'ERROR' "$WORK/refused")"
+bg_stop "$member"
+check "the member is gone" gone "$member"
+
+# --- a group ahead of replication: not yet ------------------------------------
+check_stop "replicate: SIGTERM: exit 0" "$rep"
+check "50 more records while replicate is stopped" kc produce xlate-d "$T" 50 xlate_pos p4
+group_reads "$ONPREM_BOOTSTRAP" g3 -1 >/dev/null
+check_ran "a group past the replicated position: exit 1, 'run again later'" 1 "$WORK/not-yet" \
+  "replicated up to [0-9]+ only: run again later" \
+  "$BRIDGE" offsets translate -F "$PROPS" "${REPLICATE[@]}" --group g3
+
+# --- bad input ----------------------------------------------------------------
+check_ran "no --group: exit 2, says how" 2 "$WORK/nogroup" "no consumer group given" \
+  "$BRIDGE" offsets translate -F "$PROPS"
+check_ran "an unknown subcommand: exit 2" 2 "$WORK/badsub" "the one subcommand is 'translate'" \
+  "$BRIDGE" offsets flip
+
+tap_finish
