@@ -42,13 +42,6 @@ static const struct cli_option offsets_options[] = {
     {0},
 };
 
-static int rename_topic(void *ctx, const char *topic, char *out, size_t outlen) {
-    const struct replicate_settings *s = ctx;
-    if (!replicate_settings_selects(s, topic))
-        return -1;
-    return replicate_settings_rename(s, topic, out, outlen);
-}
-
 static void print_translation(const struct translation *t, size_t count) {
     printf("%-32s %9s %14s  %-32s %14s\n", "ONPREM TOPIC", "PARTITION", "ONPREM OFFSET", "CLOUD TOPIC", "CLOUD OFFSET");
     for (size_t i = 0; i < count; i++) {
@@ -116,9 +109,14 @@ int cmd_offsets(int argc, char **argv) {
         goto out;
     }
     rc = 1;
-    struct translate_request req = {
-        source_conf,     dest_conf,    group, s.group_id,
-        s.offsets_topic, rename_topic, &s,    (int)config_get_int(cfg, "offsets.timeout.ms")};
+    struct translate_request req = {source_conf,
+                                    dest_conf,
+                                    group,
+                                    s.group_id,
+                                    s.offsets_topic,
+                                    replicate_settings_destination,
+                                    &s,
+                                    (int)config_get_int(cfg, "offsets.timeout.ms")};
     if (offset_translate(&req, &t, &count, err, sizeof err) != 0) {
         log_error("%s", err);
         goto out;
@@ -130,7 +128,7 @@ int cmd_offsets(int argc, char **argv) {
         not_yet += t[i].status == TRANSLATE_NOT_YET;
     }
     if (config_get_bool(cfg, "offsets.apply")) {
-        if (offset_translate_apply(&req, t, count, err, sizeof err) != 0) {
+        if (offset_translate_apply(&req, t, count, err, sizeof err) != 0) { /* refused or failed */
             log_error("%s", err);
             goto out;
         }

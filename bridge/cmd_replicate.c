@@ -14,6 +14,7 @@
 #include "http_status.h"
 #include "kafka.h"
 #include "log.h"
+#include "replicate/group_sync.h"
 #include "replicate/replicate.h"
 #include "replicate/replicate_settings.h"
 #include "shutdown.h"
@@ -111,6 +112,7 @@ int cmd_replicate(int argc, char **argv) {
     rd_kafka_conf_t *source_conf = NULL, *dest_conf = NULL;
     struct replicate *r = NULL;
     struct http_status *http = NULL;
+    struct group_sync *sync = NULL;
     struct config *cfg = config_new(replicate_schema);
     if (!cfg) {
         log_error("out of memory");
@@ -155,12 +157,23 @@ int cmd_replicate(int argc, char **argv) {
              s.exclude_text ? "'" : "", config_get(cfg, "onprem.bootstrap.servers"),
              config_get(cfg, "cloud.bootstrap.servers"), s.rename_format, s.offsets_topic,
              s.http_listen[0] ? "metrics on http://" : "no metrics", s.http_listen, s.http_listen[0] ? "/metrics" : "");
+    if (s.sync_group_offsets) {
+        struct translate_request req = {
+            source_conf, dest_conf, NULL, s.group_id, s.offsets_topic, replicate_settings_destination, &s, 30000};
+        if (!(sync = group_sync_start(&req, s.sync_interval_ms, err, sizeof err))) {
+            log_error("%s", err);
+            goto out;
+        }
+        log_info("consumer groups' offsets synced to the cloud cluster every %d ms (replicate.sync.group.offsets)",
+                 s.sync_interval_ms);
+    }
     if (replicate_run(r, err, sizeof err) != 0) {
         log_error("%s", err);
         goto out;
     }
     rc = 0;
 out:
+    group_sync_stop(sync);
     http_status_stop(http);
     replicate_free(r);
     if (source_conf)

@@ -2,6 +2,7 @@
 #include "kafka_groups.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -161,6 +162,34 @@ static int kafka_group_commit_once(const rd_kafka_conf_t *conf, const char *grou
             rc = group_result_ok(groups[0], "writing the offsets", group, err, errlen);
         else
             snprintf(err, errlen, "writing the offsets of group '%s': %zu results for one group", group, n);
+        rd_kafka_event_destroy(ev);
+    }
+    admin_close(&a);
+    return rc;
+}
+
+int kafka_groups_list(const rd_kafka_conf_t *conf, char ***names, size_t *count, int timeout_ms, char *err,
+                      size_t errlen) {
+    struct admin a;
+    *names = NULL;
+    *count = 0;
+    if (admin_open(&a, conf, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms, err, errlen) != 0)
+        return -1;
+    rd_kafka_ListConsumerGroups(a.rk, a.options, a.queue);
+    int rc = -1;
+    rd_kafka_event_t *ev = admin_wait(&a, "listing the groups", "*", timeout_ms, err, errlen);
+    if (ev) {
+        size_t n = 0;
+        const rd_kafka_ConsumerGroupListing_t **groups =
+            rd_kafka_ListConsumerGroups_result_valid(rd_kafka_event_ListConsumerGroups_result(ev), &n);
+        *names = calloc(n ? n : 1, sizeof **names);
+        rc = *names ? 0 : -1;
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            if (!((*names)[i] = strdup(rd_kafka_ConsumerGroupListing_group_id(groups[i]))))
+                rc = -1;
+        *count = n;
+        if (rc != 0)
+            snprintf(err, errlen, "out of memory");
         rd_kafka_event_destroy(ev);
     }
     admin_close(&a);

@@ -10,6 +10,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+/* The names of the cluster's consumer groups, in *names (count of them;
+ * free each and the array). */
+int kafka_groups_list(const rd_kafka_conf_t *conf, char ***names, size_t *count, int timeout_ms, char *err,
+                      size_t errlen);
+
 /* Every partition the group has an offset committed for, in *out (free
  * with rd_kafka_topic_partition_list_destroy); an unknown group has none. */
 int kafka_group_offsets(const rd_kafka_conf_t *conf, const char *group, rd_kafka_topic_partition_list_t **out,

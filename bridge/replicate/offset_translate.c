@@ -298,7 +298,7 @@ int offset_translate_apply(const struct translate_request *req, const struct tra
                  "group '%s' has %d active member%s on the destination cluster (state %s): not applied; stop its "
                  "consumers there, then run --apply again",
                  req->group, members, members == 1 ? "" : "s", state);
-        return -1;
+        return 1;
     }
     rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new((int)count);
     for (size_t i = 0; i < count; i++)

@@ -73,8 +73,9 @@ int offset_translate(const struct translate_request *req, struct translation **o
                      size_t errlen);
 
 /* Writes the translated offsets into the group on the destination: only
- * when the group has no active members there (else -1 with one line saying
- * so) and only TRANSLATED partitions. Returns 0, or -1 with err. */
+ * when the group has no active members there and only TRANSLATED
+ * partitions. Returns 0, 1 when the group has members there (err says so in
+ * one line, with what to do), or -1 with err. */
 int offset_translate_apply(const struct translate_request *req, const struct translation *t, size_t count, char *err,
                            size_t errlen);
 

@@ -30,6 +30,11 @@ const struct config_key replicate_keys[] = {
      "compacted topic on the cloud cluster holding the replicated positions"},
     {"replicate.http.listen", CONFIG_STRING, "127.0.0.1:8084", 0, 0,
      "where /metrics and /healthz are served (empty: off)"},
+    {"replicate.sync.group.offsets", CONFIG_BOOL, "false", 0, 0,
+     "write the exactly translated offsets of the source's consumer groups into the same groups on the "
+     "destination (those with no members there)"},
+    {"replicate.sync.group.offsets.interval.ms", CONFIG_INT, "10000", 100, 3600000,
+     "how often the consumer groups' offsets are synced"},
     {0},
 };
 
@@ -84,6 +89,8 @@ int replicate_settings_load(const struct config *cfg, struct replicate_settings 
     s->batch_max_bytes = config_get_int(cfg, "replicate.batch.max.bytes");
     s->offsets_topic = config_get(cfg, "replicate.offsets.topic");
     s->http_listen = config_get(cfg, "replicate.http.listen");
+    s->sync_group_offsets = config_get_bool(cfg, "replicate.sync.group.offsets");
+    s->sync_interval_ms = (int)config_get_int(cfg, "replicate.sync.group.offsets.interval.ms");
     s->group_id = config_get(cfg, "replicate.group.id");
     if (!s->group_id || !*s->group_id) {
         snprintf(s->group_buf, sizeof s->group_buf, "%s-replicate", s->dc);
@@ -161,4 +168,11 @@ int replicate_settings_rename(const struct replicate_settings *s, const char *to
         return -1;
     out[used] = '\0';
     return 0;
+}
+
+int replicate_settings_destination(void *settings, const char *topic, char *out, size_t outlen) {
+    const struct replicate_settings *s = settings;
+    if (!replicate_settings_selects(s, topic))
+        return -1;
+    return replicate_settings_rename(s, topic, out, outlen);
 }

@@ -32,6 +32,8 @@ struct replicate_settings {
     long long batch_max_bytes;
     const char *offsets_topic;
     const char *http_listen; /* "" = none */
+    int sync_group_offsets;  /* replicate.sync.group.offsets */
+    int sync_interval_ms;
     enum log_level log_level;
     char group_buf[128];
 };
@@ -54,5 +56,10 @@ int replicate_settings_selects(const struct replicate_settings *s, const char *t
 /* The destination topic: the format with every ${topic} replaced. Returns 0,
  * or -1 when it does not fit in outlen. */
 int replicate_settings_rename(const struct replicate_settings *s, const char *topic, char *out, size_t outlen);
+
+/* The destination of a source topic when it is replicated (0), else -1:
+ * replicate_settings_selects and _rename in the form offset translation
+ * takes (settings: a struct replicate_settings). */
+int replicate_settings_destination(void *settings, const char *topic, char *out, size_t outlen);
 
 #endif

@@ -121,6 +121,30 @@ check_eq "... one error line" 1 "$(grep -c 'ERROR' "$WORK/refused")"
 bg_stop "$member"
 check "the member is gone" gone "$member"
 
+# --- replicate.sync.group.offsets: replicate keeps a group's offsets itself ---
+check "group g4 commits partition 1 at $s1 on onprem" logged "$WORK/groups.log" commit_onprem g4 1 "${s1:-0}"
+check_stop "replicate: SIGTERM: exit 0" "$rep"
+bg_start "$WORK/replicate-sync.log" "$BRIDGE" replicate -F "$PROPS" "${REPLICATE[@]}" \
+  -X replicate.sync.group.offsets=true -X replicate.sync.group.offsets.interval.ms=500
+rep=$BG_PID
+cloud_offset() { # GROUP PARTITION: the group's committed offset on cloud
+  java -cp '.deps/kafka/libs/*' org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+    --bootstrap-server "$CLOUD_BOOTSTRAP" --group "$1" --describe 2>/dev/null |
+    awk -v t="$T" -v p="$2" '$2 == t && $3 == p {print $4}'
+}
+want=$(awk -v t="$T" '$1 == t && $2 == 1 {print $5}' "$WORK/translate")
+synced() {
+  local i
+  for i in $(seq 15); do
+    [ "$(cloud_offset g4 1)" = "$want" ] && return 0
+    sleep 1
+  done
+  diag "g4 on cloud: '$(cloud_offset g4 1)', translated '$want'"
+  return 1
+}
+check "with replicate.sync.group.offsets, group g4 gets its translated offset ($want) on cloud" synced
+check "... and its startup says so" grep -q "offsets synced to the cloud cluster every 500 ms" "$WORK/replicate-sync.log"
+
 # --- a group ahead of replication: not yet ------------------------------------
 check_stop "replicate: SIGTERM: exit 0" "$rep"
 check "50 more records while replicate is stopped" kc produce xlate-d "$T" 50 xlate_pos p4
