@@ -49,7 +49,8 @@ SIM_LIB := $(BUILD)/libsim.a
 BRIDGE_LIB := $(BUILD)/libbridge.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
-BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency
+BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
+  $(BIN)/replicate-load
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -94,6 +95,14 @@ $(BIN)/kafka-ceiling: $(BUILD)/bench/kafka_ceiling.o
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
 $(BIN)/cdc-latency: $(BUILD)/bench/cdc_latency.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+$(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
