@@ -118,14 +118,6 @@ int cmd_replicate(int argc, char **argv) {
         log_error("out of memory");
         return 1;
     }
-    /* librdkafka's consumer prefetches up to 64 MiB by default: 16 MiB keeps
-     * the replicator under 64 MiB with 1 KiB records (bench replicate).
-     * Set first, so that a file or -X overrides it. */
-    if (config_set(cfg, "onprem.kafka.queued.max.messages.kbytes", "16384", "replicate's default", err, sizeof err) !=
-        0) {
-        log_error("%s", err);
-        goto out;
-    }
     enum cli_result parsed = cli_parse(argc, argv, replicate_options, cfg, err, sizeof err);
     if (parsed == CLI_HELP) {
         cli_print_help(stdout, usage, replicate_options, cfg);
