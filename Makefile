@@ -98,11 +98,11 @@ $(BIN)/cdc-latency: $(BUILD)/bench/cdc_latency.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o
+$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o
+$(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
@@ -152,7 +152,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] bench/*.c tests/unit/*.[ch] tests/integration/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
 lint:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \

@@ -36,6 +36,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh" # stop_pid
 
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench debezium: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
@@ -98,17 +100,6 @@ probe_reader_pid=
 probe_writer_pid=
 sim_pid=
 
-stop_pid() { # pid, seconds to wait after TERM before KILL
-  local pid=$1 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < $2 * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "$sim_pid" 15
   stop_pid "$probe_writer_pid" 2

@@ -35,6 +35,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh" # stop_pid
 
 DEPS=${BENCH_MM2_DEPS:-$top/.deps/mm2}
 POM=$top/bench/mm2/pom.xml
@@ -76,17 +78,6 @@ fetch() {
 
 mm2_pid=
 count_pid=
-stop_pid() { # pid, seconds to wait after TERM before KILL
-  local pid=$1 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < $2 * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "$count_pid" 2
   stop_pid "$mm2_pid" 30

@@ -20,15 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "bench_kafka.h"
+#include "clock.h"
 
 #define MAX_PARTITIONS 1024
-
-static double seconds_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int failed;
 
@@ -41,18 +37,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
 }
 
-static rd_kafka_conf_t *conf_of(const char *const *pairs) {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; pairs[i]; i += 2)
-        if (pairs[i + 1] && rd_kafka_conf_set(conf, pairs[i], pairs[i + 1], err, sizeof err) != RD_KAFKA_CONF_OK) {
-            fprintf(stderr, "replicate-ceiling: %s\n", err);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    return conf;
-}
-
 /* 1 when a transactional call succeeded; else says why. */
 static int transactional(rd_kafka_error_t *error, const char *what) {
     if (!error)
@@ -60,62 +44,6 @@ static int transactional(rd_kafka_error_t *error, const char *what) {
     fprintf(stderr, "replicate-ceiling: %s: %s\n", what, rd_kafka_error_string(error));
     rd_kafka_error_destroy(error);
     return 0;
-}
-
-/* The topic's partition count on rk's cluster; 0 when it is not there. */
-static int partitions_of(rd_kafka_t *rk, const char *topic) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    int n = 0;
-    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (md->topic_cnt == 1 && !md->topics[0].err)
-            n = md->topics[0].partition_cnt;
-        rd_kafka_metadata_destroy(md);
-    }
-    if (rkt)
-        rd_kafka_topic_destroy(rkt);
-    return n;
-}
-
-/* Creates topic with partitions (the cluster's replication factor) and
- * waits until rk's metadata shows them; 0 or -1. */
-static int create_topic(rd_kafka_t *rk, const char *topic, int partitions) {
-    char err[512];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, -1, err, sizeof err);
-    if (!nt) {
-        fprintf(stderr, "replicate-ceiling: %s: %s\n", topic, err);
-        return -1;
-    }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
-    int rc = -1;
-    if (!ev)
-        fprintf(stderr, "replicate-ceiling: creating %s: no answer in 30 s\n", topic);
-    else if (rd_kafka_event_error(ev))
-        fprintf(stderr, "replicate-ceiling: creating %s: %s\n", topic, rd_kafka_event_error_string(ev));
-    else {
-        size_t n = 0;
-        const rd_kafka_topic_result_t **res =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        if (n == 1 && rd_kafka_topic_result_error(res[0]))
-            fprintf(stderr, "replicate-ceiling: creating %s: %s\n", topic, rd_kafka_topic_result_error_string(res[0]));
-        else
-            rc = 0;
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(nt);
-    for (int i = 0; rc == 0 && partitions_of(rk, topic) < partitions; i++) {
-        if (i == 300) {
-            fprintf(stderr, "replicate-ceiling: %s was created but its metadata does not show it\n", topic);
-            return -1;
-        }
-        struct timespec pause = {0, 100 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
-    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -129,6 +57,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "replicate-ceiling: TRANSACTION_SIZE must be a positive number of records\n");
         return 2;
     }
+    bench_init("replicate-ceiling");
     char err[512];
     /* As bridge replicate's consumer (common/kafka.c kafka_consumer_new), with
      * end-of-partition events: the loop stops on them. */
@@ -163,7 +92,7 @@ int main(int argc, char **argv) {
                                        "transactional.id",
                                        per_transaction ? "bridgelab-replicate-ceiling" : NULL,
                                        NULL};
-    rd_kafka_conf_t *cconf = conf_of(consumer_settings), *pconf = conf_of(producer_settings);
+    rd_kafka_conf_t *cconf = bench_conf(consumer_settings), *pconf = bench_conf(producer_settings);
     if (!cconf || !pconf)
         return 2;
     rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
@@ -179,7 +108,7 @@ int main(int argc, char **argv) {
         return 1;
     }
 
-    int partitions = partitions_of(consumer, topic);
+    int partitions = bench_partitions(consumer, topic);
     if (partitions <= 0 || partitions > MAX_PARTITIONS) {
         fprintf(stderr, "replicate-ceiling: topic %s not found on %s\n", topic, source);
         return 1;
@@ -195,12 +124,12 @@ int main(int argc, char **argv) {
         }
         rd_kafka_topic_partition_list_add(list, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
     }
-    if (create_topic(producer, dest_topic, partitions) != 0)
+    if (bench_create_topic(producer, dest, dest_topic, partitions) != 0)
         return 1;
     if (per_transaction && !transactional(rd_kafka_init_transactions(producer, 30000), "init"))
         return 1;
 
-    double started = seconds_now();
+    long long started = clock_mono_us();
     rd_kafka_resp_err_t code = rd_kafka_assign(consumer, list);
     rd_kafka_topic_partition_list_destroy(list);
     if (code) {
@@ -275,7 +204,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "replicate-ceiling: not every record was delivered in 600 s\n");
         failed = 1;
     }
-    double elapsed = seconds_now() - started;
+    double elapsed = (clock_mono_us() - started) / 1e6;
     if (!failed) {
         char how[96] = "";
         if (per_transaction)

@@ -36,25 +36,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_kafka.h"
+#include "clock.h"
+
 #define MAX_PARTITIONS 1024
 #define WARMUP_US 1000000LL
-
-static long long mono_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-static long long wall_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-static void sleep_ms(int ms) {
-    struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&pause, NULL);
-}
 
 static volatile int failed;
 
@@ -70,13 +56,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 /* A client on a conf of NULL-terminated name/value pairs, or NULL (said why). */
 static rd_kafka_t *client(rd_kafka_type_t type, const char *const *pairs) {
     char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; pairs[i]; i += 2)
-        if (rd_kafka_conf_set(conf, pairs[i], pairs[i + 1], err, sizeof err) != RD_KAFKA_CONF_OK) {
-            fprintf(stderr, "replicate-load: %s\n", err);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
+    rd_kafka_conf_t *conf = bench_conf(pairs);
+    if (!conf)
+        return NULL;
     if (type == RD_KAFKA_PRODUCER)
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
@@ -111,25 +93,16 @@ static rd_kafka_t *reader(const char *bootstrap, int eof) {
 
 /* The topic's partition count; 0 when it is not there (yet). */
 static int partitions_of(rd_kafka_t *rk, const char *topic) {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    int n = 0;
-    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (md->topic_cnt == 1 && !md->topics[0].err)
-            n = md->topics[0].partition_cnt;
-        rd_kafka_metadata_destroy(md);
-    }
-    if (rkt)
-        rd_kafka_topic_destroy(rkt);
+    int n = bench_partitions(rk, topic);
     return n > MAX_PARTITIONS ? MAX_PARTITIONS : n;
 }
 
 /* Waits up to timeout_us for the topic; its partition count, 0 if none came. */
 static int wait_topic(rd_kafka_t *rk, const char *topic, long long timeout_us) {
-    long long deadline = mono_us() + timeout_us;
+    long long deadline = clock_mono_us() + timeout_us;
     int n;
-    while ((n = partitions_of(rk, topic)) == 0 && mono_us() < deadline)
-        sleep_ms(50);
+    while ((n = partitions_of(rk, topic)) == 0 && clock_mono_us() < deadline)
+        clock_sleep_ms(50);
     return n;
 }
 
@@ -166,41 +139,6 @@ static int produce(rd_kafka_t *rk, const char *topic, const void *key, size_t ke
     }
 }
 
-static int create_topic(rd_kafka_t *rk, const char *topic, int partitions) {
-    char err[512];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, -1, err, sizeof err);
-    if (!nt) {
-        fprintf(stderr, "replicate-load: %s: %s\n", topic, err);
-        return -1;
-    }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
-    int rc = -1;
-    if (!ev)
-        fprintf(stderr, "replicate-load: creating %s: no answer in 30 s\n", topic);
-    else if (rd_kafka_event_error(ev))
-        fprintf(stderr, "replicate-load: creating %s: %s\n", topic, rd_kafka_event_error_string(ev));
-    else {
-        size_t n = 0;
-        const rd_kafka_topic_result_t **res =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        if (n == 1 && rd_kafka_topic_result_error(res[0]))
-            fprintf(stderr, "replicate-load: creating %s: %s\n", topic, rd_kafka_topic_result_error_string(res[0]));
-        else
-            rc = 0;
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(nt);
-    if (rc == 0 && wait_topic(rk, topic, 30000000LL) < partitions) {
-        fprintf(stderr, "replicate-load: %s was created but its metadata does not show it\n", topic);
-        rc = -1;
-    }
-    return rc;
-}
-
 static rd_kafka_t *writer(const char *bootstrap, const char *linger_ms) {
     const char *settings[] = {"bootstrap.servers",
                               bootstrap,
@@ -224,14 +162,14 @@ static rd_kafka_t *writer(const char *bootstrap, const char *linger_ms) {
 
 static int fill(const char *bootstrap, const char *topic, int partitions, long long records, int value_bytes) {
     rd_kafka_t *rk = writer(bootstrap, "20");
-    if (!rk || create_topic(rk, topic, partitions) != 0)
+    if (!rk || bench_create_topic(rk, bootstrap, topic, partitions) != 0)
         return 1;
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     char *value = malloc((size_t)value_bytes + 1);
     if (!value)
         return 1;
     uint64_t x = 0x9E3779B97F4A7C15ULL;
-    long long started = mono_us(), bytes = 0;
+    long long started = clock_mono_us(), bytes = 0;
     for (long long i = 0; i < records && !failed; i++) {
         char key[24];
         int key_len = snprintf(key, sizeof key, "%010lld", i);
@@ -248,7 +186,7 @@ static int fill(const char *bootstrap, const char *topic, int partitions, long l
     }
     if (rd_kafka_flush(rk, 600000) != RD_KAFKA_RESP_ERR_NO_ERROR)
         failed = 1;
-    double seconds = (mono_us() - started) / 1e6;
+    double seconds = (clock_mono_us() - started) / 1e6;
     if (!failed)
         printf("fill: %lld records, %lld bytes (keys and values) into %s (%d partitions) in %.2f s\n", records, bytes,
                topic, partitions, seconds);
@@ -260,7 +198,7 @@ static int fill(const char *bootstrap, const char *topic, int partitions, long l
 /* -------------------------------------------------------- count, total */
 
 static int count(const char *bootstrap, const char *topic, long long records, long long timeout_s) {
-    long long deadline = mono_us() + timeout_s * 1000000LL;
+    long long deadline = clock_mono_us() + timeout_s * 1000000LL;
     rd_kafka_t *rk = reader(bootstrap, 0);
     if (!rk)
         return 1;
@@ -274,7 +212,7 @@ static int count(const char *bootstrap, const char *topic, long long records, lo
     if (assign_from_beginning(rk, topic, partitions) != 0)
         return 1;
     long long seen = 0;
-    while (seen < records && mono_us() < deadline) {
+    while (seen < records && clock_mono_us() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (m) {
             if (!m->err)
@@ -282,7 +220,7 @@ static int count(const char *bootstrap, const char *topic, long long records, lo
             rd_kafka_message_destroy(m);
         }
     }
-    long long at = wall_us();
+    long long at = clock_wall_us();
     close_reader(rk);
     if (seen < records) {
         fprintf(stderr, "replicate-load: %s: %lld of %lld records read in %lld s\n", topic, seen, records, timeout_s);
@@ -344,17 +282,17 @@ static void *probe_writer(void *arg) {
     }
     char value[100];
     memset(value, 'x', sizeof value);
-    long long total_records = w->rate * w->seconds, started = mono_us();
+    long long total_records = w->rate * w->seconds, started = clock_mono_us();
     struct timespec tick;
     clock_gettime(CLOCK_MONOTONIC, &tick);
     while (w->sent < total_records && !failed) {
-        long long due = (mono_us() - started) * w->rate / 1000000;
+        long long due = (clock_mono_us() - started) * w->rate / 1000000;
         if (due > total_records)
             due = total_records;
         for (; w->sent < due; w->sent++) {
             char key[24];
             int key_len = snprintf(key, sizeof key, "%010lld", w->sent);
-            long long now = wall_us();
+            long long now = clock_wall_us();
             /* The send time in µs, then padding: 100 bytes in all. */
             int n = snprintf(value, sizeof value, "%lld ", now);
             value[n] = 'x';
@@ -400,20 +338,20 @@ static int latency(const char *source, const char *dest, const char *topic, cons
     long long *worst = calloc((size_t)seconds + 1, sizeof *worst);
     struct probe w = {source, topic, rate, seconds, 0, 0};
     pthread_t thread;
-    long long first_send = wall_us();
+    long long first_send = clock_wall_us();
     if (!lat || !worst || pthread_create(&thread, NULL, probe_writer, &w) != 0) {
         fprintf(stderr, "replicate-load: latency: out of memory or threads\n");
         free(lat);
         free(worst);
         return 1;
     }
-    long long got = 0, kept = 0, deadline = mono_us() + (seconds + 30) * 1000000LL;
-    while (got < expected && mono_us() < deadline && !failed) {
+    long long got = 0, kept = 0, deadline = clock_mono_us() + (seconds + 30) * 1000000LL;
+    while (got < expected && clock_mono_us() < deadline && !failed) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 10);
         if (!m)
             continue;
         if (!m->err && m->len > 0) {
-            long long now = wall_us();
+            long long now = clock_wall_us();
             char text[24];
             size_t n = m->len < sizeof text - 1 ? m->len : sizeof text - 1;
             memcpy(text, m->payload, n);
@@ -492,6 +430,7 @@ static int drop(const char *bootstrap, const char *pattern) {
 }
 
 int main(int argc, char **argv) {
+    bench_init("replicate-load");
     const char *mode = argc > 1 ? argv[1] : "";
     if (strcmp(mode, "fill") == 0 && argc == 7)
         return fill(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]), atoi(argv[6]));

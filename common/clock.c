@@ -15,6 +15,16 @@ long long clock_wall_ms(void) { return ms_of(CLOCK_REALTIME); }
 
 long long clock_mono_ms(void) { return ms_of(CLOCK_MONOTONIC); }
 
+static long long us_of(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long clock_wall_us(void) { return us_of(CLOCK_REALTIME); }
+
+long long clock_mono_us(void) { return us_of(CLOCK_MONOTONIC); }
+
 void clock_sleep_ms(int ms) {
     if (ms <= 0)
         return;

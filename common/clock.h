@@ -17,6 +17,10 @@ long long clock_wall_ms(void);
 /* Milliseconds on CLOCK_MONOTONIC: only differences mean anything. */
 long long clock_mono_ms(void);
 
+/* The same in microseconds, for timings finer than a millisecond (benchmarks). */
+long long clock_wall_us(void);
+long long clock_mono_us(void);
+
 /* Sleeps ms milliseconds (nothing if ms <= 0), less if a signal arrives. */
 void clock_sleep_ms(int ms);
 

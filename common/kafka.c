@@ -710,6 +710,10 @@ static int partition_count(rd_kafka_t *rk, const char *topic, long long deadline
     return count;
 }
 
+int kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *err, size_t errlen) {
+    return partition_count(rk, topic, clock_mono_ms() + (timeout_ms < 0 ? 30000 : timeout_ms), err, errlen);
+}
+
 /* Reads the assigned partitions to their end (done[i] set for the ones
  * with nothing to read), handing each record to fn; -1 with err. */
 static int read_to_end(rd_kafka_t *rk, const char *topic, char *done, int count, kafka_record_fn fn, void *ctx,

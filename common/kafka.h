@@ -10,8 +10,8 @@
  *   misconfigured: the producer is done for), or timed out (init only).
  * - Reading a committed position back (the last value of one key, as a
  *   read_committed consumer sees it, or every record of a topic), creating
- *   topics and adding partitions, reading the configs set on a topic, and
- *   waiting for a cluster to answer.
+ *   topics, counting and adding partitions, reading the configs set on a
+ *   topic, and waiting for a cluster to answer.
  * - A read_committed consumer for the stages that read Kafka (replicate).
  *
  * Functions that take a `const rd_kafka_conf_t *` copy it: one conf per
@@ -199,6 +199,13 @@ int kafka_topic_config(const rd_kafka_conf_t *conf, const char *topic, const cha
 int kafka_topic_configs_set(const rd_kafka_conf_t *conf, const char *topic, const char *const *names, char ***pairs,
                             int timeout_ms, char *err, size_t errlen);
 void kafka_configs_free(char **pairs);
+
+/* The partition count of topic as rk's cluster reports it now (a metadata
+ * request on rk, which also tells rk the topic's partitions); 0 when the
+ * topic does not exist. A transient error (e.g. a leader being elected) is
+ * retried for up to timeout_ms (< 0: 30 s). Returns the count, 0, or -1 with
+ * err. */
+int kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *err, size_t errlen);
 
 /* Raises the topic's partition count to total (CreatePartitions); waits
  * until the new partitions have leaders. Returns 0, or -1 with err. */
