@@ -65,6 +65,19 @@ static size_t write_metrics(char *buf, size_t cap, void *ctx) {
         "# HELP bridgelab_replicate_partitions Source partitions replicated now.\n"
         "# TYPE bridgelab_replicate_partitions gauge\n"
         "bridgelab_replicate_partitions %d\n"
+        "# HELP bridgelab_replicate_slots The group's slots (replicate.slots).\n"
+        "# TYPE bridgelab_replicate_slots gauge\n"
+        "bridgelab_replicate_slots %d\n"
+        "# HELP bridgelab_replicate_slots_owned Slots this replicator writes now (the group's others write the "
+        "rest).\n"
+        "# TYPE bridgelab_replicate_slots_owned gauge\n"
+        "bridgelab_replicate_slots_owned %d\n"
+        "# HELP bridgelab_replicate_rebalances_total Rebalances of the group's slots seen by this replicator.\n"
+        "# TYPE bridgelab_replicate_rebalances_total counter\n"
+        "bridgelab_replicate_rebalances_total %" PRIu64 "\n"
+        "# HELP bridgelab_replicate_fenced_total Slots dropped: another replicator took their transactional id.\n"
+        "# TYPE bridgelab_replicate_fenced_total counter\n"
+        "bridgelab_replicate_fenced_total %" PRIu64 "\n"
         "# HELP bridgelab_replicate_blocked_topics Selected topics whose destination cannot take them (see the "
         "log).\n"
         "# TYPE bridgelab_replicate_blocked_topics gauge\n"
@@ -80,8 +93,9 @@ static size_t write_metrics(char *buf, size_t cap, void *ctx) {
         "bridgelab_replicate_latency_seconds_count %" PRIu64 "\n"
         "# HELP bridgelab_replicate_lag_records Source end offset minus the replicated position, per partition.\n"
         "# TYPE bridgelab_replicate_lag_records gauge\n",
-        m.records, m.bytes, m.transactions, m.aborts, m.skipped_loops, m.topics, m.partitions, m.blocked_topics,
-        m.replicating, m.latency_p50_ms / 1000.0, m.latency_p99_ms / 1000.0, m.latency_samples);
+        m.records, m.bytes, m.transactions, m.aborts, m.skipped_loops, m.topics, m.partitions, m.slots, m.slots_owned,
+        m.rebalances, m.fenced, m.blocked_topics, m.replicating, m.latency_p50_ms / 1000.0, m.latency_p99_ms / 1000.0,
+        m.latency_samples);
     struct replicate_lag *lags = malloc(LAG_LINES * sizeof *lags);
     if (lags) {
         size_t n = replicate_lag_read(ctx, lags, LAG_LINES);
@@ -152,10 +166,11 @@ int cmd_replicate(int argc, char **argv) {
         }
     }
     log_info("replicate group '%s': reading topics matching '%s'%s%s%s from onprem Kafka at %s (read_committed); "
-             "writing them to cloud Kafka at %s as '%s', positions in %s, exactly once; %s%s%s",
+             "writing them to cloud Kafka at %s as '%s', positions in %s, exactly once, %d slots shared by the group's "
+             "replicators; %s%s%s",
              s.group_id, s.include_text, s.exclude_text ? " except '" : "", s.exclude_text ? s.exclude_text : "",
              s.exclude_text ? "'" : "", config_get(cfg, "onprem.bootstrap.servers"),
-             config_get(cfg, "cloud.bootstrap.servers"), s.rename_format, s.offsets_topic,
+             config_get(cfg, "cloud.bootstrap.servers"), s.rename_format, s.offsets_topic, s.slots,
              s.http_listen[0] ? "metrics on http://" : "no metrics", s.http_listen, s.http_listen[0] ? "/metrics" : "");
     if (s.sync_group_offsets) {
         struct translate_request req = {

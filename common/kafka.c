@@ -61,6 +61,12 @@ static const char *servers_of(const rd_kafka_t *rk, char *buf, size_t len) {
  * calls. */
 static void on_log(const rd_kafka_t *rk, int level, const char *facility, const char *line) {
     enum log_level mapped = level <= 4 ? LOG_LEVEL_WARN : level == 5 ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
+    /* One conf per cluster serves its consumers and producers (admin,
+     * waiting): a consumer property (-X onprem.kafka.session.timeout.ms) is
+     * meant for the consumers, not a mistake. */
+    if (strcmp(facility, "CONFWARN") == 0 && (strstr(line, "is a consumer property and will be ignored") ||
+                                              strstr(line, "is a producer property and will be ignored")))
+        mapped = LOG_LEVEL_DEBUG;
     if (log_enabled(mapped))
         log_write(mapped, "kafka %s %s: %s", rd_kafka_name(rk), facility, line);
 }
@@ -908,6 +914,11 @@ int kafka_read_last(const rd_kafka_conf_t *conf, const char *topic, const char *
 /* ---------------------------------------------------------------- consumer */
 
 rd_kafka_t *kafka_consumer_new(const rd_kafka_conf_t *conf, const char *group_id, char *err, size_t errlen) {
+    return kafka_consumer_new_with(conf, group_id, NULL, err, errlen);
+}
+
+rd_kafka_t *kafka_consumer_new_with(const rd_kafka_conf_t *conf, const char *group_id, const char *const *extra,
+                                    char *err, size_t errlen) {
     const char *const forced[] = {"group.id",
                                   group_id,
                                   "isolation.level",
@@ -924,7 +935,7 @@ rd_kafka_t *kafka_consumer_new(const rd_kafka_conf_t *conf, const char *group_id
     rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
     char what[320];
     snprintf(what, sizeof what, "consumer of group %s", group_id);
-    if (set_all(copy, forced, what, err, errlen) != 0)
+    if (set_all(copy, forced, what, err, errlen) != 0 || (extra && set_all(copy, extra, what, err, errlen) != 0))
         return NULL;
     rd_kafka_t *rk = new_handle(RD_KAFKA_CONSUMER, copy, what, err, errlen);
     if (rk)

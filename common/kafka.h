@@ -173,6 +173,11 @@ int kafka_read_each(const rd_kafka_conf_t *conf, const char *topic, kafka_record
  * property of conf passes through. Returns NULL with err; close with
  * rd_kafka_consumer_close, then rd_kafka_destroy. */
 rd_kafka_t *kafka_consumer_new(const rd_kafka_conf_t *conf, const char *group_id, char *err, size_t errlen);
+/* The same with more properties set last ("name", "value", ..., NULL), e.g.
+ * "auto.offset.reset", "error" to hear of a position out of range instead of
+ * being moved silently. */
+rd_kafka_t *kafka_consumer_new_with(const rd_kafka_conf_t *conf, const char *group_id, const char *const *extra,
+                                    char *err, size_t errlen);
 
 /* ------------------------------------------------------------------ topics */
 

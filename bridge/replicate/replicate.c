@@ -33,25 +33,46 @@
 #define BACKOFF_MAX_MS 5000
 #define METADATA_TIMEOUT_MS 5000
 
-enum step { STEP_OK, STEP_REPLAY, STEP_RENEW, STEP_FATAL };
+/* Worst last: a batch's outcome is the worst of its slots'. */
+enum step { STEP_OK, STEP_REPLAY, STEP_RENEW, STEP_FENCED, STEP_FATAL };
 
 struct topic;
+
+/* One of the group's slots (replicate_slot_of): the partitions it holds are
+ * written by the one replicator the group assigns it to, through a producer
+ * whose transactional id is the slot's, so that a new owner's
+ * init_transactions fences a paused former owner (a zombie). */
+struct slot {
+    int index;
+    int wanted; /* the group assigns it to this replicator (the rebalance callback says so) */
+    int lost;   /* revoked as lost: the group went on without this replicator (it was paused, or cut off) */
+    int fenced; /* another producer took its transactional id: not taken back until the group assigns it anew */
+    int owned;  /* its producer is ready: this replicator copies its partitions */
+    int gained; /* in apply_slots: owned just now */
+    struct kafka_producer *producer;
+    int in_txn;
+    int broken;                        /* its producer failed (not fenced): a new one, same transactional id */
+    long long records, bytes, skipped; /* in the open batch */
+    char transactional_id[300];
+};
 
 /* One source partition and where its replication stands. */
 struct part {
     struct topic *topic;
+    struct slot *slot;
     int32_t partition;
     int64_t committed_src; /* the stored source position; -1: none (read from the beginning) */
     int64_t committed_dst; /* the stored destination position; -1: nothing copied yet */
     int64_t next;          /* the lowest offset the next record may have; -1: any */
     int64_t batch_src;     /* the position the open batch reaches; -1: not moved */
     int64_t batch_dst;     /* after its last record delivered in the open batch; -1: none */
+    int reset;             /* its stored position is out of the source's range: starts over (apply_resets) */
 };
 
 struct topic {
     char *name, *dest;
     struct part **parts; /* by partition number */
-    int count;           /* partitions assigned */
+    int count;           /* partitions known (those of owned slots are assigned) */
     int blocked;         /* its destination has fewer partitions and is not ours (logged once) */
     int failing;         /* creating or growing its destination failed (logged once) */
     int seen;            /* in the last metadata */
@@ -60,10 +81,13 @@ struct topic {
 struct replicate {
     const struct replicate_settings *s;
     rd_kafka_conf_t *source_conf, *dest_conf;
-    rd_kafka_t *consumer;
-    struct kafka_producer *producer;
-    int producer_broken;
-    char transactional_id[300];
+    rd_kafka_t *consumer; /* the source's records: owned slots' partitions, assigned by hand */
+    rd_kafka_t *members;  /* the group on the source, subscribed to the slots topic: which slots are ours */
+    rd_kafka_t *dest;     /* a plain client of the destination: metadata */
+    struct slot *slots;
+    int slot_count;
+    int slots_changed; /* the rebalance callback changed what is wanted */
+    int resets;        /* some partition's position is out of range (out_of_range) */
     char source_id[128], dest_id[128];
     char source_servers[256], dest_servers[256];
     struct positions_store *stored;
@@ -75,10 +99,9 @@ struct replicate {
     struct batch_rule rule;
 
     /* The open batch. */
-    long long opened_ms; /* monotonic; -1: none open */
-    long long records, bytes, skipped;
-    int in_txn;
-    int heartbeat; /* the batch carries a heartbeat record */
+    long long opened_ms;      /* monotonic; -1: none open */
+    long long records, bytes; /* every slot's */
+    int heartbeat;            /* each owned slot's transaction carries a heartbeat record */
 
     long long refreshed_ms, checked_ms, lags_ms, committed_ms;
     int refreshes;
@@ -139,9 +162,11 @@ static void update_lags(struct replicate *r) {
     size_t i = 0;
     for (int t = 0; t < r->topic_count; t++) {
         const struct topic *topic = r->topics[t];
-        for (int p = 0; p < topic->count; p++, i++) {
+        for (int p = 0; p < topic->count; p++) {
             const struct part *part = topic->parts[p];
-            struct replicate_lag *lag = &r->lags[i];
+            if (!part->slot->owned)
+                continue; /* the owner of its slot shows it */
+            struct replicate_lag *lag = &r->lags[i++];
             snprintf(lag->topic, sizeof lag->topic, "%s", topic->name);
             lag->partition = part->partition;
             int64_t low = -1, high = -1;
@@ -187,7 +212,14 @@ struct replicate *replicate_new(const struct replicate_settings *settings, const
     }
     r->s = settings;
     pthread_mutex_init(&r->lock, NULL);
-    snprintf(r->transactional_id, sizeof r->transactional_id, "bridgelab-replicate-%s", settings->group_id);
+    r->slot_count = settings->slots > 0 ? settings->slots : 1;
+    r->slots = calloc((size_t)r->slot_count, sizeof *r->slots);
+    for (int k = 0; r->slots && k < r->slot_count; k++) {
+        r->slots[k].index = k;
+        snprintf(r->slots[k].transactional_id, sizeof r->slots[k].transactional_id, "bridgelab-replicate-%s-%d",
+                 settings->group_id, k);
+    }
+    r->metrics.slots = r->slot_count;
     r->rule.max_records = settings->batch_max_records;
     r->rule.max_bytes = settings->batch_max_bytes;
     r->rule.max_ms = settings->batch_max_ms;
@@ -198,7 +230,7 @@ struct replicate *replicate_new(const struct replicate_settings *settings, const
     r->stored = positions_store_new();
     r->latency = latency_new(LATENCY_SAMPLES);
     r->assigned = rd_kafka_topic_partition_list_new(16);
-    if (!r->source_conf || !r->dest_conf || !r->stored || !r->latency || !r->assigned) {
+    if (!r->slots || !r->source_conf || !r->dest_conf || !r->stored || !r->latency || !r->assigned) {
         snprintf(err, errlen, "out of memory");
         replicate_free(r);
         return NULL;
@@ -225,11 +257,20 @@ static void free_topic(struct topic *t) {
 void replicate_free(struct replicate *r) {
     if (!r)
         return;
-    kafka_producer_free(r->producer); /* first: its delivery reports point into the parts */
+    for (int k = 0; r->slots && k < r->slot_count; k++) /* first: their delivery reports point into the parts */
+        kafka_producer_free(r->slots[k].producer);
+    free(r->slots);
+    r->slots = NULL;  /* the rebalance callback of the close below finds no slots */
+    if (r->members) { /* leaves the group: the others take the slots over at once */
+        rd_kafka_consumer_close(r->members);
+        rd_kafka_destroy(r->members);
+    }
     if (r->consumer) {
         rd_kafka_consumer_close(r->consumer);
         rd_kafka_destroy(r->consumer);
     }
+    if (r->dest)
+        rd_kafka_destroy(r->dest);
     for (int t = 0; t < r->topic_count; t++)
         free_topic(r->topics[t]);
     free(r->topics);
@@ -282,14 +323,16 @@ static int load_positions(struct replicate *r, char *err, size_t errlen) {
     }
 }
 
-/* Assigns every partition at its committed position: at start, when the
- * partitions change, and to replay after a failed batch. */
+/* Assigns every partition of the owned slots at its committed position: when
+ * the partitions or the slots change, and to replay after a failed batch. */
 static int assign_all(struct replicate *r, char *err, size_t errlen) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(r->assigned->size);
     for (int t = 0; t < r->topic_count; t++) {
         struct topic *topic = r->topics[t];
         for (int p = 0; p < topic->count; p++) {
             struct part *part = topic->parts[p];
+            if (!part->slot->owned)
+                continue;
             rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_add(list, topic->name, part->partition);
             e->offset = part->committed_src >= 0 ? part->committed_src : RD_KAFKA_OFFSET_BEGINNING;
             e->opaque = part;
@@ -362,8 +405,10 @@ static int add_partitions(struct replicate *r, struct topic *t, int count) {
             return -1;
         part->topic = t;
         part->partition = t->count;
+        part->slot = &r->slots[replicate_slot_of(t->name, part->partition, r->slot_count)];
         part->committed_src = part->committed_dst = -1;
-        if (positions_store_get(r->stored, t->name, part->partition, &part->committed_src, &part->committed_dst))
+        if (positions_store_get(r->stored, t->name, part->partition, &part->committed_src, &part->committed_dst) &&
+            part->slot->owned)
             log_info("%s [%d]: resuming at offset %lld (destination offset %lld)", t->name, (int)part->partition,
                      (long long)part->committed_src, (long long)part->committed_dst);
         part->next = part->committed_src;
@@ -384,10 +429,14 @@ static void publish_topic_counts(struct replicate *r) {
     int topics = 0, partitions = 0, blocked = 0;
     for (int t = 0; t < r->topic_count; t++) {
         topics += r->topics[t]->count > 0;
-        partitions += r->topics[t]->count;
         blocked += r->topics[t]->blocked;
     }
+    int owned = 0;
+    for (int k = 0; k < r->slot_count; k++)
+        owned += r->slots[k].owned;
+    partitions = r->assigned->cnt;
     pthread_mutex_lock(&r->lock);
+    r->metrics.slots_owned = owned;
     r->metrics.topics = topics;
     r->metrics.partitions = partitions;
     r->metrics.blocked_topics = blocked;
@@ -407,7 +456,7 @@ static int refresh(struct replicate *r, char *err, size_t errlen) {
         return 0;
     }
     source_reachable(r, 1, NULL);
-    code = rd_kafka_metadata(kafka_producer_handle(r->producer), 1, NULL, &dst, METADATA_TIMEOUT_MS);
+    code = rd_kafka_metadata(r->dest, 1, NULL, &dst, METADATA_TIMEOUT_MS);
     if (code) {
         rd_kafka_metadata_destroy(src);
         dest_reachable(r, 0, rd_kafka_err2str(code));
@@ -494,8 +543,10 @@ static int refresh(struct replicate *r, char *err, size_t errlen) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (created && kafka_producer_learn_topics(r->producer, METADATA_TIMEOUT_MS, why, sizeof why) != 0)
-        log_warn("%s: the first records to a new topic may wait for its metadata", why);
+    for (int k = 0; created && k < r->slot_count; k++)
+        if (r->slots[k].owned &&
+            kafka_producer_learn_topics(r->slots[k].producer, METADATA_TIMEOUT_MS, why, sizeof why) != 0)
+            log_warn("%s: the first records to a new topic may wait for its metadata", why);
     if (changed && assign_all(r, err, errlen) != 0)
         return -1;
     r->refreshes++;
@@ -505,39 +556,55 @@ static int refresh(struct replicate *r, char *err, size_t errlen) {
 
 /* ---------------------------------------------------------------- batches */
 
-static enum step outcome(struct replicate *r, enum kafka_txn rc, const char *err) {
+static void count_abort(struct replicate *r) {
+    pthread_mutex_lock(&r->lock);
+    r->metrics.aborts++;
+    pthread_mutex_unlock(&r->lock);
+}
+
+/* What a slot's producer answered, as a step of the batch. */
+static enum step outcome(struct replicate *r, struct slot *s, enum kafka_txn rc, const char *err) {
     if (rc == KAFKA_TXN_OK)
         return STEP_OK;
-    r->in_txn = 0;
+    s->in_txn = 0;
     if (rc == KAFKA_TXN_ABORTED) {
-        pthread_mutex_lock(&r->lock);
-        r->metrics.aborts++;
-        pthread_mutex_unlock(&r->lock);
-        log_warn("%s", err);
+        count_abort(r);
+        log_warn("slot %d: %s", s->index, err);
         return STEP_REPLAY;
     }
-    if (kafka_producer_fenced(r->producer))
-        return STEP_FATAL;
-    log_warn("Kafka producer failed (%s): starting a new one, replaying from the stored positions", err);
-    r->producer_broken = 1;
+    if (kafka_producer_fenced(s->producer)) {
+        log_warn("slot %d: fenced: another replicator of group %s took transactional id %s (this one was paused or "
+                 "cut off, and the group moved the slot): nothing more is written for it here",
+                 s->index, r->s->group_id, s->transactional_id);
+        s->fenced = 1;
+        pthread_mutex_lock(&r->lock);
+        r->metrics.fenced++;
+        pthread_mutex_unlock(&r->lock);
+        return STEP_FENCED;
+    }
+    log_warn("slot %d: Kafka producer failed (%s): starting a new one, replaying from the stored positions", s->index,
+             err);
+    s->broken = 1;
     return STEP_RENEW;
 }
 
 static void reset_batch(struct replicate *r) {
     r->opened_ms = -1;
     r->heartbeat = 0;
-    r->records = r->bytes = r->skipped = 0;
+    r->records = r->bytes = 0;
+    for (int k = 0; k < r->slot_count; k++)
+        r->slots[k].records = r->slots[k].bytes = r->slots[k].skipped = 0;
     for (int i = 0; i < r->assigned->cnt; i++) {
         struct part *part = r->assigned->elems[i].opaque;
         part->batch_src = part->batch_dst = -1;
     }
 }
 
-static enum step open_txn(struct replicate *r, char *err, size_t errlen) {
-    if (r->in_txn)
+static enum step open_txn(struct replicate *r, struct slot *s, char *err, size_t errlen) {
+    if (s->in_txn)
         return STEP_OK;
-    enum step st = outcome(r, kafka_producer_begin(r->producer, err, errlen), err);
-    r->in_txn = st == STEP_OK;
+    enum step st = outcome(r, s, kafka_producer_begin(s->producer, err, errlen), err);
+    s->in_txn = st == STEP_OK;
     return st;
 }
 
@@ -555,6 +622,8 @@ static int moved_positions(struct replicate *r) {
     for (int i = 0; i < r->assigned->cnt; i++) {
         struct part *part = r->assigned->elems[i].opaque;
         int64_t at = r->assigned->elems[i].offset;
+        if (part->reset)
+            continue; /* its position is the one out of range */
         if (at < part->next)
             at = part->next;
         if (at >= 0 && at > part->committed_src) {
@@ -565,33 +634,26 @@ static int moved_positions(struct replicate *r) {
     return moved;
 }
 
-/* Closes the open batch: its records delivered, the positions reached
- * written beside them, one commit. */
-static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
-    if (r->opened_ms < 0)
-        return STEP_OK;
-    int moved = moved_positions(r);
-    if (moved == 0 && r->records == 0 && !r->heartbeat) {
-        reset_batch(r);
-        return STEP_OK;
-    }
-    enum step st = open_txn(r, err, errlen);
-    if (st == STEP_OK && r->records > 0)
-        st = outcome(r, kafka_producer_flush(r->producer, err, errlen), err);
+/* One slot's part of the batch: its records delivered, the positions its
+ * partitions reached written beside them, one commit. */
+static enum step commit_slot(struct replicate *r, struct slot *s, char *err, size_t errlen) {
+    enum step st = open_txn(r, s, err, errlen);
+    if (st == STEP_OK && s->records > 0)
+        st = outcome(r, s, kafka_producer_flush(s->producer, err, errlen), err);
     char key[600], value[256];
     if (st == STEP_OK && r->heartbeat) {
         /* Key <group>, no partition: not a position. Its commit is what
          * matters: a producer fenced by another replicator learns it here. */
-        int vlen = snprintf(value, sizeof value, "{\"heartbeat_ms\":%lld,\"source_cluster\":\"%s\"}", clock_wall_ms(),
-                            r->source_id);
-        st = outcome(r,
-                     kafka_producer_produce(r->producer, r->s->offsets_topic, r->s->group_id, strlen(r->s->group_id),
+        int vlen = snprintf(value, sizeof value, "{\"heartbeat_ms\":%lld,\"slot\":%d,\"source_cluster\":\"%s\"}",
+                            clock_wall_ms(), s->index, r->source_id);
+        st = outcome(r, s,
+                     kafka_producer_produce(s->producer, r->s->offsets_topic, r->s->group_id, strlen(r->s->group_id),
                                             value, (size_t)vlen, NULL, err, errlen),
                      err);
     }
     for (int i = 0; st == STEP_OK && i < r->assigned->cnt; i++) {
         struct part *part = r->assigned->elems[i].opaque;
-        if (part->batch_src < 0)
+        if (part->slot != s || part->batch_src < 0)
             continue;
         int64_t dst = part->batch_dst >= 0 ? part->batch_dst : part->committed_dst;
         int klen = positions_key(key, sizeof key, r->s->group_id, part->topic->name, part->partition);
@@ -601,22 +663,19 @@ static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
                      (int)part->partition);
             return STEP_FATAL;
         }
-        st = outcome(r,
-                     kafka_producer_produce(r->producer, r->s->offsets_topic, key, (size_t)klen, value, (size_t)vlen,
+        st = outcome(r, s,
+                     kafka_producer_produce(s->producer, r->s->offsets_topic, key, (size_t)klen, value, (size_t)vlen,
                                             NULL, err, errlen),
                      err);
     }
     if (st == STEP_OK)
-        st = outcome(r, kafka_producer_commit(r->producer, err, errlen), err);
-    if (st != STEP_OK) {
-        reset_batch(r);
+        st = outcome(r, s, kafka_producer_commit(s->producer, err, errlen), err);
+    if (st != STEP_OK)
         return st;
-    }
-    r->in_txn = 0;
-    r->committed_ms = clock_mono_ms();
+    s->in_txn = 0;
     for (int i = 0; i < r->assigned->cnt; i++) {
         struct part *part = r->assigned->elems[i].opaque;
-        if (part->batch_src < 0)
+        if (part->slot != s || part->batch_src < 0)
             continue;
         part->committed_src = part->batch_src;
         if (part->batch_dst >= 0)
@@ -628,33 +687,77 @@ static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
         }
     }
     pthread_mutex_lock(&r->lock);
-    r->metrics.records += (uint64_t)r->records;
-    r->metrics.bytes += (uint64_t)r->bytes;
-    r->metrics.skipped_loops += (uint64_t)r->skipped;
+    r->metrics.records += (uint64_t)s->records;
+    r->metrics.bytes += (uint64_t)s->bytes;
+    r->metrics.skipped_loops += (uint64_t)s->skipped;
     r->metrics.transactions++;
     pthread_mutex_unlock(&r->lock);
-    log_debug("committed %lld records, %d positions", r->records, moved);
-    reset_batch(r);
     return STEP_OK;
 }
 
+/* Closes the open batch: one transaction per owned slot that has something
+ * (records, positions that moved, a heartbeat). A slot that fails does not
+ * stop the others: what they commit stays committed. Returns the worst
+ * outcome. */
+static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
+    if (r->opened_ms < 0)
+        return STEP_OK;
+    int moved = moved_positions(r);
+    if (moved == 0 && r->records == 0 && !r->heartbeat) {
+        reset_batch(r);
+        return STEP_OK;
+    }
+    enum step worst = STEP_OK;
+    char why[1024] = "";
+    for (int k = 0; k < r->slot_count; k++) {
+        struct slot *s = &r->slots[k];
+        if (!s->owned || s->fenced || s->broken)
+            continue;
+        int has = s->records > 0 || s->skipped > 0 || r->heartbeat || s->in_txn;
+        for (int i = 0; !has && i < r->assigned->cnt; i++) {
+            const struct part *part = r->assigned->elems[i].opaque;
+            has = part->slot == s && part->batch_src >= 0;
+        }
+        if (!has)
+            continue;
+        enum step st = commit_slot(r, s, why, sizeof why);
+        if (st == STEP_FATAL) {
+            snprintf(err, errlen, "%s", why);
+            return STEP_FATAL;
+        }
+        if (st > worst) {
+            worst = st;
+            snprintf(err, errlen, "%s", why);
+        }
+    }
+    if (worst == STEP_OK) {
+        r->committed_ms = clock_mono_ms();
+        log_debug("committed %lld records, %d positions", r->records, moved);
+    }
+    reset_batch(r);
+    return worst;
+}
+
 /* The partition a record belongs to, or NULL (a stale fetch of a partition
- * no longer assigned). */
+ * no longer assigned, or of a slot no longer owned). */
 static struct part *part_of(struct replicate *r, const rd_kafka_message_t *m) {
     const char *name = rd_kafka_topic_name(m->rkt);
     struct topic *t = r->last_topic && strcmp(r->last_topic->name, name) == 0 ? r->last_topic : find_topic(r, name);
     if (!t || m->partition < 0 || m->partition >= t->count)
         return NULL;
     r->last_topic = t;
-    return t->parts[m->partition];
+    struct part *part = t->parts[m->partition];
+    return part->slot->owned && !part->slot->fenced && !part->slot->broken ? part : NULL;
 }
 
-/* One record from the source: copied into the open transaction, or, when
- * its provenance is the destination, passed over (its position still moves). */
+/* One record from the source: copied into its slot's open transaction, or,
+ * when its provenance is the destination, passed over (its position still
+ * moves). */
 static enum step take(struct replicate *r, const rd_kafka_message_t *m, char *err, size_t errlen) {
     struct part *part = part_of(r, m);
     if (!part || m->offset < part->next)
         return STEP_OK; /* not ours, or a record taken already (a fetch from before a seek) */
+    struct slot *s = part->slot;
     part->next = m->offset + 1;
     if (r->opened_ms < 0)
         r->opened_ms = clock_mono_ms();
@@ -662,7 +765,7 @@ static enum step take(struct replicate *r, const rd_kafka_message_t *m, char *er
     if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
         headers = NULL;
     if (provenance_from(headers, r->dest_id)) {
-        r->skipped++;
+        s->skipped++;
         return STEP_OK;
     }
     char provenance[512];
@@ -675,19 +778,227 @@ static enum step take(struct replicate *r, const rd_kafka_message_t *m, char *er
         snprintf(err, errlen, "out of memory");
         return STEP_FATAL;
     }
-    enum step st = open_txn(r, err, errlen);
+    enum step st = open_txn(r, s, err, errlen);
     if (st != STEP_OK) {
         rd_kafka_headers_destroy(copy);
         return st;
     }
     int64_t ts = rd_kafka_message_timestamp(m, NULL);
-    st = outcome(r,
-                 kafka_producer_copy(r->producer, part->topic->dest, part->partition, ts > 0 ? ts : 0, m->key,
+    st = outcome(r, s,
+                 kafka_producer_copy(s->producer, part->topic->dest, part->partition, ts > 0 ? ts : 0, m->key,
                                      m->key_len, m->payload, m->len, copy, part, err, errlen),
                  err);
+    long long bytes = (long long)(m->key_len + m->len);
+    s->records++;
+    s->bytes += bytes;
     r->records++;
-    r->bytes += (long long)(m->key_len + m->len);
+    r->bytes += bytes;
     return st;
+}
+
+/* A partition whose stored position is out of the source's range (the
+ * consumer is made with auto.offset.reset=error, so it is never moved
+ * silently): past the end offset, the topic was deleted and made again;
+ * before the start, retention removed records not yet copied. Either way the
+ * partition starts over from its beginning, saying so in one line; the
+ * position written next is the new one. */
+static void out_of_range(struct replicate *r, const rd_kafka_message_t *m) {
+    struct part *part = part_of(r, m);
+    if (!part)
+        return;
+    int64_t low = -1, high = -1;
+    rd_kafka_query_watermark_offsets(r->consumer, part->topic->name, part->partition, &low, &high, 5000);
+    int64_t at = part->committed_src;
+    if (at >= 0 && high >= 0 && at > high)
+        log_warn("%s [%d]: the stored position %lld is past the source's end offset %lld (the topic was deleted and "
+                 "made again?): starting it over from its beginning (offset %lld); the destination keeps what it had",
+                 part->topic->name, (int)part->partition, (long long)at, (long long)high, (long long)low);
+    else
+        log_warn("%s [%d]: the stored position %lld is out of the source's range %lld-%lld (%s): starting over from "
+                 "offset %lld",
+                 part->topic->name, (int)part->partition, (long long)at, (long long)low, (long long)high,
+                 rd_kafka_message_errstr(m), (long long)low);
+    /* librdkafka (2.0.2) leaves the partition stopped after this error, and a
+     * seek does not start it again: it is assigned again, between batches
+     * (apply_resets), and its position is not written before. */
+    part->reset = 1;
+    r->resets = 1;
+}
+
+/* The partitions out of range start over from their beginning: between
+ * batches, nothing in flight. 0, or -1 with err. */
+static int apply_resets(struct replicate *r, char *err, size_t errlen) {
+    r->resets = 0;
+    for (int t = 0; t < r->topic_count; t++)
+        for (int p = 0; p < r->topics[t]->count; p++) {
+            struct part *part = r->topics[t]->parts[p];
+            if (part->reset) {
+                part->reset = 0;
+                part->committed_src = -1;
+            }
+        }
+    return assign_all(r, err, errlen);
+}
+
+/* ----------------------------------------------------------------- slots */
+
+/* The group on the source (subscribed to the slots topic) gives and takes
+ * slots; the callback only notes what is wanted and answers the protocol:
+ * the work (producers, positions, the data consumer's assignment) happens
+ * in apply_slots, between batches. It runs inside a poll of r->members,
+ * which the engine makes between batches only, and inside its close. */
+static void on_slots(rd_kafka_t *rk, rd_kafka_resp_err_t code, rd_kafka_topic_partition_list_t *list, void *opaque) {
+    struct replicate *r = opaque;
+    int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    int assign = code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    int lost = !assign && rd_kafka_assignment_lost(rk);
+    for (int i = 0; r->slots && i < list->cnt; i++) {
+        int k = list->elems[i].partition;
+        if (k < 0 || k >= r->slot_count)
+            continue;
+        if (assign) {
+            r->slots[k].wanted = 1;
+            r->slots[k].fenced = 0; /* the group gives it anew: taking it fences no one wrongly */
+            r->slots[k].lost = 0;
+        } else {
+            r->slots[k].wanted = 0;
+            r->slots[k].lost = lost;
+        }
+    }
+    if (!assign && !cooperative) /* eager: everything is revoked */
+        for (int k = 0; r->slots && k < r->slot_count; k++)
+            r->slots[k].wanted = 0;
+    r->slots_changed = 1;
+    pthread_mutex_lock(&r->lock);
+    r->metrics.rebalances++;
+    pthread_mutex_unlock(&r->lock);
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t failed = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (code != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && code != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
+        log_warn("group %s on onprem Kafka: rebalance: %s", r->s->group_id, rd_kafka_err2str(code));
+    if (cooperative)
+        error = assign ? rd_kafka_incremental_assign(rk, list) : rd_kafka_incremental_unassign(rk, list);
+    else
+        failed = rd_kafka_assign(rk, assign ? list : NULL);
+    if (error) {
+        log_warn("group %s on onprem Kafka: %s", r->s->group_id, rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (failed) {
+        log_warn("group %s on onprem Kafka: %s", r->s->group_id, rd_kafka_err2str(failed));
+    }
+}
+
+/* "0,2,3" */
+static void owned_list(const struct replicate *r, char *out, size_t outlen) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < r->slot_count && used < outlen; k++)
+        if (r->slots[k].owned) {
+            int n = snprintf(out + used, outlen - used, "%s%d", used ? "," : "", k);
+            used = n < 0 ? outlen : used + (size_t)n;
+        }
+    if (!out[0])
+        snprintf(out, outlen, "none");
+}
+
+/* A slot no longer written here: its producer goes (there is no open
+ * transaction between batches; a fenced one cannot write anyway). */
+static void release_slot(struct replicate *r, struct slot *s, const char *why) {
+    log_info("slot %d of %d: %s", s->index, r->slot_count, why);
+    kafka_producer_free(s->producer);
+    s->producer = NULL;
+    s->owned = s->in_txn = s->broken = 0;
+}
+
+/* The slot's producer, made and initialised: init_transactions with the
+ * slot's transactional id fences a former owner that may still be paused
+ * (a zombie) and ends what it left open. 0, 1 when stopped, -1 with err. */
+static int slot_producer(struct replicate *r, struct slot *s, char *err, size_t errlen) {
+    kafka_producer_free(s->producer);
+    s->producer = kafka_producer_new(r->dest_conf, "replicate", s->transactional_id, err, errlen);
+    if (!s->producer)
+        return -1;
+    kafka_producer_on_delivery(s->producer, on_delivered, r);
+    s->broken = s->in_txn = 0;
+    enum kafka_txn rc = kafka_producer_init(s->producer, -1, err, errlen);
+    if (rc == KAFKA_TXN_OK)
+        return 0;
+    kafka_producer_free(s->producer);
+    s->producer = NULL;
+    return shutdown_requested() ? 1 : -1;
+}
+
+static int load_positions(struct replicate *r, char *err, size_t errlen);
+
+/* Makes the owned slots what the group wants, between batches: slots taken
+ * away are released, slots given get their producer (fencing any zombie),
+ * then the positions are read back read_committed — after the fencing, so
+ * whatever the former owner committed is seen — and the data consumer is
+ * assigned the partitions. 0, 1 when stopped, -1 with err. */
+static int apply_slots(struct replicate *r, char *err, size_t errlen) {
+    r->slots_changed = 0;
+    int changed = 0, gained = 0, rc;
+    for (int k = 0; k < r->slot_count; k++) {
+        struct slot *s = &r->slots[k];
+        if (s->owned && !s->wanted) {
+            release_slot(r, s,
+                         s->lost ? "lost: the group gave it to another replicator while this one did not answer "
+                                   "(paused, or cut off): nothing more is written for it here"
+                                 : "handed over to another replicator of the group");
+            changed = 1;
+        } else if (s->owned && s->fenced) {
+            release_slot(r, s, "dropped (fenced); taken again only when the group assigns it anew");
+            changed = 1;
+        }
+    }
+    for (int k = 0; k < r->slot_count; k++) {
+        struct slot *s = &r->slots[k];
+        if (s->owned || !s->wanted || s->fenced)
+            continue;
+        if ((rc = slot_producer(r, s, err, errlen)) != 0)
+            return rc;
+        s->owned = s->gained = 1;
+        gained = changed = 1;
+    }
+    if (gained) {
+        if ((rc = load_positions(r, err, errlen)) != 0)
+            return rc;
+        for (int t = 0; t < r->topic_count; t++)
+            for (int p = 0; p < r->topics[t]->count; p++) {
+                struct part *part = r->topics[t]->parts[p];
+                if (!part->slot->gained)
+                    continue;
+                int64_t src = -1, dst = -1;
+                if (positions_store_get(r->stored, part->topic->name, part->partition, &src, &dst))
+                    log_info("%s [%d]: resuming at offset %lld (destination offset %lld)", part->topic->name,
+                             (int)part->partition, (long long)src, (long long)dst);
+                part->committed_src = src;
+                part->committed_dst = dst;
+            }
+    }
+    for (int k = 0; k < r->slot_count; k++)
+        r->slots[k].gained = 0;
+    if (!changed)
+        return 0;
+    if (assign_all(r, err, errlen) != 0)
+        return -1;
+    char list[1024];
+    owned_list(r, list, sizeof list);
+    log_info("group %s: this replicator owns slots %s of %d (%d partitions)", r->s->group_id, list, r->slot_count,
+             r->assigned->cnt);
+    publish_topic_counts(r);
+    return 0;
+}
+
+/* Serves the group (rebalances) between batches. */
+static int serve_group(struct replicate *r, char *err, size_t errlen) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(r->members, 0);
+    if (m) {
+        if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            log_debug("group %s on onprem Kafka: %s", r->s->group_id, rd_kafka_message_errstr(m));
+        rd_kafka_message_destroy(m);
+    }
+    return r->slots_changed ? apply_slots(r, err, errlen) : 0;
 }
 
 /* --------------------------------------------------------------- the loop */
@@ -708,23 +1019,116 @@ static int cluster_id(rd_kafka_t *rk, const char *which, const char *servers, ch
     }
 }
 
-static int new_producer(struct replicate *r, char *err, size_t errlen) {
-    kafka_producer_free(r->producer);
-    r->producer = kafka_producer_new(r->dest_conf, "replicate", r->transactional_id, err, errlen);
-    if (!r->producer)
+/* Partitions of topic as rk's metadata shows them; 0 when missing, -1 unknown. */
+static int topic_partitions(rd_kafka_t *rk, const char *topic) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (!rkt)
         return -1;
-    kafka_producer_on_delivery(r->producer, on_delivered, r);
-    r->producer_broken = 0;
-    r->in_txn = 0;
-    enum kafka_txn rc = kafka_producer_init(r->producer, -1, err, errlen);
-    if (rc == KAFKA_TXN_OK)
-        return 0;
-    return shutdown_requested() ? 1 : -1;
+    const struct rd_kafka_metadata *md = NULL;
+    int count = -1;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, METADATA_TIMEOUT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
+        count = md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? 0
+                : md->topics[0].err                                          ? -1
+                                                                             : md->topics[0].partition_cnt;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+    return count;
 }
 
-/* Both clusters answer, the consumer and the producer exist (fencing any
- * earlier replicator of the group), the positions are read back. 0, 1 when
- * stopped, -1 with err. */
+/* The group's slots topic on the source: made with one partition per slot;
+ * one that exists with another count means replicators of the group
+ * disagree on replicate.slots. 0, or -1 with err. */
+static int slots_topic(struct replicate *r, char *err, size_t errlen) {
+    const char *topic = r->s->slots_topic;
+    if (kafka_ensure_topic(r->source_conf, topic, r->slot_count, -1, NULL, 30000, err, errlen) != 0)
+        return -1;
+    int count = -1;
+    for (int i = 0; i < 50 && count <= 0; i++) {
+        count = topic_partitions(r->consumer, topic);
+        if (count <= 0)
+            clock_sleep_ms(100);
+    }
+    if (count == r->slot_count)
+        return 0;
+    if (count < 0) {
+        snprintf(err, errlen, "onprem Kafka at %s: the metadata of topic %s did not come", r->source_servers, topic);
+        return -1;
+    }
+    snprintf(err, errlen,
+             "replicate.slots is %d, but the group's topic %s on onprem Kafka at %s has %d partitions (one per slot): "
+             "every replicator of group %s must use the same replicate.slots; to change it, stop them all, delete "
+             "the topic (kafka-topics --delete --topic %s) and start them with the new count",
+             r->slot_count, topic, r->source_servers, count, r->s->group_id, topic);
+    return -1;
+}
+
+/* The group on the source: a consumer subscribed to the slots topic, with
+ * the cooperative-sticky assignor (a rebalance moves only the slots that
+ * must move). 0, or -1 with err. */
+static int join_group(struct replicate *r, char *err, size_t errlen) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_dup(r->source_conf), *defaults = rd_kafka_conf_new();
+    /* A crashed member's slots move after its session times out: 10 s, not
+     * librdkafka's 45, unless chosen (onprem.kafka.session.timeout.ms). */
+    const char *const settings[] = {"partition.assignment.strategy",
+                                    "cooperative-sticky",
+                                    "session.timeout.ms",
+                                    "10000",
+                                    "heartbeat.interval.ms",
+                                    "1000",
+                                    "group.instance.id",
+                                    r->s->instance_id,
+                                    NULL};
+    char errstr[256];
+    for (int i = 0; settings[i]; i += 2) {
+        char now[256], builtin[256];
+        size_t n = sizeof now, m = sizeof builtin;
+        if (!settings[i + 1] ||
+            (i > 0 && strcmp(settings[i], "group.instance.id") != 0 &&
+             rd_kafka_conf_get(conf, settings[i], now, &n) == RD_KAFKA_CONF_OK &&
+             rd_kafka_conf_get(defaults, settings[i], builtin, &m) == RD_KAFKA_CONF_OK && strcmp(now, builtin) != 0))
+            continue; /* chosen by the user */
+        if (rd_kafka_conf_set(conf, settings[i], settings[i + 1], errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+            snprintf(err, errlen, "the group's consumer: %s=%s: %s", settings[i], settings[i + 1], errstr);
+            rd_kafka_conf_destroy(conf);
+            rd_kafka_conf_destroy(defaults);
+            return -1;
+        }
+    }
+    rd_kafka_conf_destroy(defaults);
+    rd_kafka_conf_set_rebalance_cb(conf, on_slots);
+    rd_kafka_conf_set_opaque(conf, r);
+    r->members = kafka_consumer_new(conf, r->s->group_id, err, errlen);
+    rd_kafka_conf_destroy(conf);
+    if (!r->members)
+        return -1;
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, r->s->slots_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t code = rd_kafka_subscribe(r->members, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (code) {
+        snprintf(err, errlen, "joining group %s on onprem Kafka at %s (topic %s): %s", r->s->group_id,
+                 r->source_servers, r->s->slots_topic, rd_kafka_err2str(code));
+        return -1;
+    }
+    return 0;
+}
+
+/* A replicator of the version before slots wrote with transactional id
+ * bridgelab-replicate-<group>: fencing it once keeps it from writing beside
+ * this one (it exits saying so). Best effort. */
+static void fence_single_writer(struct replicate *r) {
+    char tid[300], why[1024];
+    snprintf(tid, sizeof tid, "bridgelab-replicate-%s", r->s->group_id);
+    struct kafka_producer *p = kafka_producer_new(r->dest_conf, "replicate", tid, why, sizeof why);
+    if (p && kafka_producer_init(p, 30000, why, sizeof why) != KAFKA_TXN_OK)
+        log_warn("fencing a single-writer replicator of group %s (transactional id %s): %s", r->s->group_id, tid, why);
+    kafka_producer_free(p);
+}
+
+/* Both clusters answer, the consumers and the destination client exist,
+ * the slots topic and the offsets topic too, and the group is joined (slots
+ * come with its first rebalance). 0, 1 when stopped, -1 with err. */
 static int prepare(struct replicate *r, char *err, size_t errlen) {
     set_state(r, "waiting for onprem Kafka", 0);
     if (kafka_wait_ready(r->source_conf, -1, err, errlen) != 0)
@@ -732,18 +1136,24 @@ static int prepare(struct replicate *r, char *err, size_t errlen) {
     set_state(r, "waiting for cloud Kafka", 0);
     if (kafka_wait_ready(r->dest_conf, -1, err, errlen) != 0)
         return shutdown_requested() ? 1 : -1;
-    r->consumer = kafka_consumer_new(r->source_conf, r->s->group_id, err, errlen);
+    static const char *const strict[] = {"auto.offset.reset", "error", NULL};
+    r->consumer = kafka_consumer_new_with(r->source_conf, r->s->group_id, strict, err, errlen);
     if (!r->consumer)
         return -1;
+    char errstr[256];
+    r->dest = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(r->dest_conf), errstr, sizeof errstr);
+    if (!r->dest) {
+        snprintf(err, errlen, "cloud Kafka at %s: cannot create the Kafka client: %s", r->dest_servers, errstr);
+        return -1;
+    }
     static const char *const compact[] = {"cleanup.policy", "compact", NULL};
     if (kafka_ensure_topic(r->dest_conf, r->s->offsets_topic, 1, r->s->topic_replication_factor, compact, 30000, err,
                            errlen) != 0)
         return -1;
-    int rc = new_producer(r, err, errlen);
-    if (rc != 0)
-        return rc;
+    if (slots_topic(r, err, errlen) != 0)
+        return -1;
     if (cluster_id(r->consumer, "onprem", r->source_servers, r->source_id, sizeof r->source_id) ||
-        cluster_id(kafka_producer_handle(r->producer), "cloud", r->dest_servers, r->dest_id, sizeof r->dest_id))
+        cluster_id(r->dest, "cloud", r->dest_servers, r->dest_id, sizeof r->dest_id))
         return 1;
     if (strcmp(r->source_id, r->dest_id) == 0) {
         snprintf(err, errlen,
@@ -752,30 +1162,64 @@ static int prepare(struct replicate *r, char *err, size_t errlen) {
                  r->source_servers, r->dest_servers, r->source_id);
         return -1;
     }
-    log_info("onprem cluster id %s, cloud cluster id %s; transactional id %s", r->source_id, r->dest_id,
-             r->transactional_id);
-    /* After init_transactions, which ended what a crashed predecessor left open. */
-    if ((rc = load_positions(r, err, errlen)) != 0)
+    fence_single_writer(r);
+    log_info("onprem cluster id %s, cloud cluster id %s; group %s: %d slots (topic %s on onprem), transactional ids "
+             "bridgelab-replicate-%s-<slot>",
+             r->source_id, r->dest_id, r->s->group_id, r->slot_count, r->s->slots_topic, r->s->group_id);
+    int rc = load_positions(r, err, errlen);
+    if (rc != 0)
         return rc;
     log_info("%zu stored positions of group %s in %s", positions_store_count(r->stored), r->s->group_id,
              r->s->offsets_topic);
+    return join_group(r, err, errlen);
+}
+
+/* After a failed batch: every transaction still open is aborted (its
+ * records are read again), fenced slots are dropped, broken producers
+ * replaced, then back to the stored positions. 0, 1 when stopped, -1 with
+ * err. */
+static int recover(struct replicate *r, enum step st, int *backoff, char *err, size_t errlen) {
+    char why[1024];
+    for (int k = 0; k < r->slot_count; k++) {
+        struct slot *s = &r->slots[k];
+        if (s->owned && s->in_txn && !s->fenced && !s->broken &&
+            kafka_producer_abort(s->producer, why, sizeof why) != KAFKA_TXN_OK) {
+            if (kafka_producer_fenced(s->producer))
+                s->fenced = 1;
+            else
+                s->broken = 1;
+        }
+        s->in_txn = 0;
+    }
+    for (int k = 0; k < r->slot_count; k++)
+        if (r->slots[k].owned && r->slots[k].fenced)
+            release_slot(r, &r->slots[k], "dropped (fenced); taken again only when the group assigns it anew");
+    if (st != STEP_FENCED) {
+        set_state(r, "replaying from the stored positions", 0);
+        r->replicating = -1;
+        if (clock_sleep_or_stop(*backoff, shutdown_requested))
+            return 1;
+        *backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
+    }
+    for (int k = 0; k < r->slot_count; k++) {
+        struct slot *s = &r->slots[k];
+        if (s->owned && s->broken) {
+            int rc = slot_producer(r, s, err, errlen);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    if (assign_all(r, err, errlen) != 0)
+        return -1;
+    publish_topic_counts(r);
     return 0;
 }
 
-/* After a failed batch: a new producer if needed, then back to the stored
- * positions. 0, 1 when stopped, -1 with err. */
-static int recover(struct replicate *r, enum step st, int *backoff, char *err, size_t errlen) {
-    set_state(r, "replaying from the stored positions", 0);
-    r->replicating = -1;
-    if (clock_sleep_or_stop(*backoff, shutdown_requested))
-        return 1;
-    *backoff = *backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2;
-    if (st == STEP_RENEW || r->producer_broken) {
-        int rc = new_producer(r, err, errlen);
-        if (rc != 0)
-            return rc;
-    }
-    return assign_all(r, err, errlen);
+static int owns_any(const struct replicate *r) {
+    for (int k = 0; k < r->slot_count; k++)
+        if (r->slots[k].owned)
+            return 1;
+    return 0;
 }
 
 int replicate_run(struct replicate *r, char *err, size_t errlen) {
@@ -790,6 +1234,10 @@ int replicate_run(struct replicate *r, char *err, size_t errlen) {
         long long now = clock_mono_ms();
         int stopping = shutdown_requested();
         if (r->opened_ms < 0 && !stopping) {
+            if ((rc = serve_group(r, err, errlen)) != 0)
+                return rc > 0 ? 0 : -1;
+            if (r->resets && apply_resets(r, err, errlen) != 0)
+                return -1;
             if (now - r->refreshed_ms >= r->s->refresh_ms && refresh(r, err, errlen) != 0)
                 return -1;
             if (now - r->checked_ms >= POSITION_CHECK_MS) {
@@ -797,7 +1245,7 @@ int replicate_run(struct replicate *r, char *err, size_t errlen) {
                 if (moved_positions(r) > 0)
                     r->opened_ms = now; /* record positions that moved past markers */
             }
-            if (r->opened_ms < 0 && now - r->committed_ms >= r->s->refresh_ms) {
+            if (r->opened_ms < 0 && owns_any(r) && now - r->committed_ms >= r->s->refresh_ms) {
                 r->heartbeat = 1; /* idle: a commit now and then, to notice being fenced */
                 r->opened_ms = now;
             }
@@ -818,7 +1266,9 @@ int replicate_run(struct replicate *r, char *err, size_t errlen) {
         if (!stopping) {
             rd_kafka_message_t *m =
                 rd_kafka_consumer_poll(r->consumer, batch_rule_wait_ms(&r->rule, r->opened_ms, now, IDLE_POLL_MS));
-            if (m && m->err) {
+            if (m && m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+                out_of_range(r, m);
+            } else if (m && m->err) {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                     log_warn("onprem Kafka at %s: %s [%d]: %s", r->source_servers,
                              m->rkt ? rd_kafka_topic_name(m->rkt) : "-", (int)m->partition, rd_kafka_message_errstr(m));

@@ -20,6 +20,13 @@ const struct config_key replicate_keys[] = {
      "the destination topic's name, ${topic} the source's (e.g. ${topic}.replica)"},
     {"replicate.group.id", CONFIG_STRING, NULL, 0, 0,
      "this replicator's group: its transactional id and stored positions (default <dc>-replicate)"},
+    {"replicate.slots", CONFIG_INT, "4", 1, 256,
+     "slots the group's partitions are spread over (slot = (FNV-1a(topic) + partition) % slots): each owned by "
+     "one replicator of the group at a time, with a transactional id of its own; at most this many replicators "
+     "share the work; every replicator of a group must use the same count"},
+    {"replicate.instance.id", CONFIG_STRING, NULL, 0, 0,
+     "this replicator's static membership in the group (group.instance.id): restarted with the same id it gets its "
+     "slots back at once instead of after onprem.kafka.session.timeout.ms; unique per live replicator"},
     {"replicate.topic.replication.factor", CONFIG_INT, "-1", -1, 100,
      "replication factor of the topics replicate creates (-1: the cluster's default)"},
     {"replicate.batch.max.ms", CONFIG_INT, "50", 1, 60000,
@@ -91,11 +98,21 @@ int replicate_settings_load(const struct config *cfg, struct replicate_settings 
     s->http_listen = config_get(cfg, "replicate.http.listen");
     s->sync_group_offsets = config_get_bool(cfg, "replicate.sync.group.offsets");
     s->sync_interval_ms = (int)config_get_int(cfg, "replicate.sync.group.offsets.interval.ms");
+    s->slots = (int)config_get_int(cfg, "replicate.slots");
+    s->instance_id = config_get(cfg, "replicate.instance.id");
+    if (s->instance_id && !*s->instance_id)
+        s->instance_id = NULL;
     s->group_id = config_get(cfg, "replicate.group.id");
     if (!s->group_id || !*s->group_id) {
         snprintf(s->group_buf, sizeof s->group_buf, "%s-replicate", s->dc);
         s->group_id = s->group_buf;
     }
+    if (strlen(s->group_id) > 150) {
+        snprintf(err, errlen, "%s: replicate.group.id: '%.40s...' is longer than 150 characters: choose a shorter one",
+                 config_origin(cfg, "replicate.group.id"), s->group_id);
+        return -1;
+    }
+    snprintf(s->slots_topic, sizeof s->slots_topic, "_bridgelab_replicate_slots.%s", s->group_id);
     if (keys_log_level(cfg, &s->log_level, err, errlen) != 0)
         return -1;
     if (s->topic_replication_factor == 0) {
@@ -175,4 +192,19 @@ int replicate_settings_destination(void *settings, const char *topic, char *out,
     if (!replicate_settings_selects(s, topic))
         return -1;
     return replicate_settings_rename(s, topic, out, outlen);
+}
+
+uint32_t replicate_topic_hash(const char *topic) {
+    uint32_t h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)topic; *c; c++) {
+        h ^= *c;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+int replicate_slot_of(const char *topic, int32_t partition, int slots) {
+    if (slots <= 1 || partition < 0)
+        return 0;
+    return (int)((replicate_topic_hash(topic) + (uint32_t)partition) % (uint32_t)slots);
 }

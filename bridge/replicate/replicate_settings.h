@@ -8,6 +8,7 @@
 
 #include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli.h"
 #include "config.h"
@@ -19,7 +20,10 @@ extern const struct config_key *const replicate_schema[];
 
 struct replicate_settings {
     const char *dc;
-    const char *group_id;     /* names the transactional id and the stored positions */
+    const char *group_id;     /* names the transactional ids, the stored positions and the source's consumer group */
+    int slots;                /* replicate.slots */
+    const char *instance_id;  /* replicate.instance.id; NULL: a dynamic member */
+    char slots_topic[200];    /* the group's coordination topic on the source: one partition per slot */
     const char *include_text; /* POSIX extended regex, matched against the whole name */
     const char *exclude_text; /* NULL: none */
     regex_t include, exclude;
@@ -61,5 +65,12 @@ int replicate_settings_rename(const struct replicate_settings *s, const char *to
  * replicate_settings_selects and _rename in the form offset translation
  * takes (settings: a struct replicate_settings). */
 int replicate_settings_destination(void *settings, const char *topic, char *out, size_t outlen);
+
+/* Scale-out: every source partition belongs to one of the group's slots,
+ * slot = (FNV-1a-32(topic) + partition) mod slots: stable across processes,
+ * versions and restarts, and a topic's partitions go round the slots (a
+ * topic of N >= slots partitions is spread evenly). */
+uint32_t replicate_topic_hash(const char *topic);
+int replicate_slot_of(const char *topic, int32_t partition, int slots);
 
 #endif

@@ -17,6 +17,8 @@
 
 enum { EXIT_DONE = 0, EXIT_ERROR = 1, EXIT_NOT_FOUND = 2, EXIT_FATAL = 3, EXIT_ABORTED = 4 };
 
+static int cmd_delete(int argc, char **argv);
+
 static const char usage[] =
     "usage: kafka_check [-b SERVERS] [-X onprem.kafka.<prop>=value]... COMMAND ARGS\n"
     "  wait [TIMEOUT_MS]                         wait until the cluster answers\n"
@@ -28,6 +30,7 @@ static const char usage[] =
     "                                            position (key \"cdc\"), then commit (or abort)\n"
     "  fence TXN_ID TOPIC                        open a transaction with one record, print \"ready\",\n"
     "                                            commit after a line on stdin\n"
+    "  delete TOPIC                              delete the topic, wait until the metadata has it gone\n"
     "  last TOPIC KEY                            print the last committed value of KEY\n"
     "  bench TOPIC [TXNS N1000 N10000 GAP_MS]    commit latency (transactions GAP_MS apart) and\n"
     "                                            transactional msgs/s\n";
@@ -314,7 +317,8 @@ int main(int argc, char **argv) {
         int (*fn)(int argc, char **argv);
     } commands[] = {
         {"wait", cmd_wait},       {"ensure", cmd_ensure}, {"config", cmd_config}, {"partitions", cmd_partitions},
-        {"produce", cmd_produce}, {"fence", cmd_fence},   {"last", cmd_last},     {"bench", cmd_bench}};
+        {"produce", cmd_produce}, {"fence", cmd_fence},   {"last", cmd_last},     {"bench", cmd_bench},
+        {"delete", cmd_delete}};
     int rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[optind], commands[i].name) == 0)
@@ -325,5 +329,50 @@ int main(int argc, char **argv) {
     }
     rd_kafka_conf_destroy(conf);
     rd_kafka_wait_destroyed(5000);
+    return rc;
+}
+
+static int cmd_delete(int argc, char **argv) {
+    if (argc != 1)
+        return fail("delete", "expected TOPIC");
+    char errstr[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_dup(conf), errstr, sizeof errstr);
+    if (!rk)
+        return fail("delete", errstr);
+    rd_kafka_DeleteTopic_t *del = rd_kafka_DeleteTopic_new(argv[0]);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, &del, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = EXIT_ERROR;
+    if (!ev) {
+        fprintf(stderr, "kafka_check: delete: no answer\n");
+    } else {
+        size_t n = 0;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        if (rd_kafka_event_error(ev))
+            fprintf(stderr, "kafka_check: delete: %s\n", rd_kafka_event_error_string(ev));
+        else if (n != 1 || rd_kafka_topic_result_error(res[0]))
+            fprintf(stderr, "kafka_check: delete %s: %s\n", argv[0],
+                    n == 1 ? rd_kafka_err2str(rd_kafka_topic_result_error(res[0])) : "no result");
+        else
+            rc = 0;
+        rd_kafka_event_destroy(ev);
+    }
+    for (int i = 0; rc == 0 && i < 300; i++) { /* until the metadata has it gone */
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, argv[0], NULL);
+        rd_kafka_resp_err_t code = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+        int gone = !code && md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+        if (gone)
+            break;
+        usleep(100000);
+    }
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy(del);
+    rd_kafka_destroy(rk);
     return rc;
 }

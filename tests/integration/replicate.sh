@@ -6,11 +6,12 @@
 # SIGKILLs under load and a SIGTERM; aborted transactions on the source
 # never cross; a compacted topic keeps its config; a new matching topic, a
 # partition increase, an excluded topic and a renamed destination; two
-# replicators running opposite ways with identical names never loop; a second
-# replicator of a group fences the first; bad input gets one clear line.
+# replicators running opposite ways with identical names never loop; two
+# replicators of a group share its slots, through SIGKILLs of either and a
+# paused zombie that is fenced; bad input gets one clear line.
 # Only the processes it starts (and the test lab's) are stopped or looked at.
 # lab: mysql onprem cloud
-# time limit: 900
+# time limit: 1500
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -159,14 +160,16 @@ sim_bg s2 --rate 400 --orders 8000 --threads 2 --cancel-ratio 0.05
 simpid=$BG_PID
 cdc_bg dc12
 cdcpid=$BG_PID
+# A static member of its group (replicate.instance.id): restarted, it gets
+# its slots back at once, not after the killed one's session timeout.
 for round in $(seq 14); do
   [ "$kills_mid_work" -lt 11 ] || break
-  replicate_bg r2 --include 'dc12_.*'
+  replicate_bg r2 --include 'dc12_.*' -X replicate.instance.id=r2-only
   kill_mid_work "$BG_PID" transactions
 done
 check_kills "r2: 10 SIGKILLs landed while replicate was committing (status 137 each)" 10
 check "r2: the simulator was writing through the kills" running "$simpid"
-replicate_bg r2 --include 'dc12_.*'
+replicate_bg r2 --include 'dc12_.*' -X replicate.instance.id=r2-only
 pid=$BG_PID
 check_exit "r2: the simulator exits 0" "$simpid"
 check "r2: cdc caught up" cdc_caught_up dc12
@@ -268,20 +271,154 @@ check "two-way: no record crossed twice (never two provenance headers)" \
 check_equal "two-way: onprem's own records are on cloud, cloud's came not back" --skip-from "$CLOUD_ID" dc31_both
 check "two-way: the reverse replicator copied cloud's records" grep -q "replicating topic dc31_both" "$WORK/rv.log"
 
-# --- fencing: a second replicator of the group takes over, the first stops ---
-replicate_bg r6 --include 'dc21_txn'
-first=$BG_PID
-check "r6: the first is replicating" healthy
-bg_start "$WORK/r6-second.log" "$BRIDGE" replicate -F "$PROPS" -X replicate.group.id=r6 -X replicate.http.listen= \
-  "${FAST[@]}" --include 'dc21_txn'
-second=$BG_PID
-KILL_WAIT_S=30
-for i in $(seq 300); do gone "$first" && break; sleep 0.1; done
-bg_wait "$first"
-check_eq "r6: the first is fenced and exits 1" 1 "$BG_STATUS"
-check "r6: it says another replicator took over" grep -q "another replicate with transactional id bridgelab-replicate-r6 is running" "$WORK/r6.log"
-check "r6: the second goes on" running "$second"
-check_stop "r6: the second: SIGTERM: exit 0" "$second"
+# --- scale-out: two replicators of one group share the slots -------------------
+# Each is a member of the group on onprem and owns some of the 4 slots
+# (/metrics: bridgelab_replicate_slots_owned); SIGKILL one mid-work and the
+# other takes its slots over once its session times out; a paused zombie
+# (SIGSTOP past the session timeout, its slots moved, then SIGCONT) is fenced
+# by the new owner's init_transactions and writes nothing more for them. The
+# checker proves it: every source record is on cloud exactly once (a write
+# of the zombie after the takeover would double records, or skip some).
+HTTP_A=$REPLICATE_HTTP
+HTTP_B=${REPLICATE_HTTP%:*}:$((${REPLICATE_HTTP##*:} + 1))
+SCALE=(-X onprem.kafka.session.timeout.ms=6000 -X onprem.kafka.heartbeat.interval.ms=500)
+# member NAME HTTP: a replicator of group r8, its log $WORK/r8-NAME.log.
+member() {
+  bg_start "$WORK/r8-$1.log" "$BRIDGE" replicate -F "$PROPS" -X replicate.group.id=r8 -X replicate.http.listen="$2" \
+    "${FAST[@]}" "${SCALE[@]}" --include 'dc15_.*'
+}
+metric_at() { curl -s "http://$1/metrics" 2>/dev/null | awk -v m="$2" '$1 == m {print $2}'; }
+owned_at() { metric_at "$1" bridgelab_replicate_slots_owned; }
+transactions_a() { curl -sf "http://$HTTP_A/healthz" >/dev/null 2>&1 && metric_at "$HTTP_A" bridgelab_replicate_transactions_total; }
+transactions_b() { curl -sf "http://$HTTP_B/healthz" >/dev/null 2>&1 && metric_at "$HTTP_B" bridgelab_replicate_transactions_total; }
+# sharing: both own slots, 4 in all.
+sharing() {
+  local i a b
+  for i in $(seq 600); do
+    a=$(owned_at "$HTTP_A") b=$(owned_at "$HTTP_B")
+    [ -n "$a" ] && [ -n "$b" ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ $((a + b)) -eq 4 ] && return 0
+    sleep 0.1
+  done
+  diag "slots owned: A '$a', B '$b'"
+  return 1
+}
+# owns_all HTTP: that replicator owns the 4 slots.
+owns_all() {
+  local i
+  for i in $(seq 600); do
+    [ "$(owned_at "$1")" = 4 ] && return 0
+    sleep 0.1
+  done
+  diag "slots owned at $1: '$(owned_at "$1")'"
+  return 1
+}
+sim_bg s8 --rate 150 --orders 100000 --threads 2 --cancel-ratio 0.05
+simpid=$BG_PID
+cdc_bg dc15
+cdcpid=$BG_PID
+member a "$HTTP_A"
+a=$BG_PID
+member b "$HTTP_B"
+b=$BG_PID
+check "r8: two replicators of one group share the 4 slots" sharing
+check "r8: A commits its slots' transactions" wait_working "$a" transactions_a
+check "r8: B commits its slots' transactions" wait_working "$b" transactions_b
+diag "slots owned: A $(owned_at "$HTTP_A"), B $(owned_at "$HTTP_B")"
+check "r8: /metrics: slots and partitions per replicator" test "$(metric_at "$HTTP_A" bridgelab_replicate_partitions)" -gt 0 -a \
+  "$(metric_at "$HTTP_B" bridgelab_replicate_partitions)" -gt 0
+takeovers=0
+for round in 1 2 3 4; do
+  if ((round % 2)); then
+    kill_mid_work "$b" transactions_b && owns_all "$HTTP_A" && takeovers=$((takeovers + 1))
+    member b "$HTTP_B"
+    b=$BG_PID
+  else
+    kill_mid_work "$a" transactions_a && owns_all "$HTTP_B" && takeovers=$((takeovers + 1))
+    member a "$HTTP_A"
+    a=$BG_PID
+  fi
+  sharing || diag "round $round: not sharing again"
+done
+check_kills "r8: 4 SIGKILLs of one of the two, mid-work (status 137 each)" 4
+check_eq "r8: after each kill the other took all 4 slots over" 4 "$takeovers"
+check "r8: both share the slots again" sharing
+# The zombie: B paused mid-work until A owns its slots and commits with them.
+check "r8: B replicating before the pause" wait_working "$b" transactions_b
+kill -STOP "$b"
+check "r8: B paused (SIGSTOP): A takes all 4 slots over" owns_all "$HTTP_A"
+check "r8: A commits with them" wait_working "$a" transactions_a
+kill -CONT "$b"
+zombie_said() {
+  local i
+  for i in $(seq 300); do
+    grep -qE "slot [0-9]+: fenced: another replicator of group r8|slot [0-9]+ of 4: lost: the group gave it" \
+      "$WORK/r8-b.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "r8: B woken (SIGCONT): its log says its slots were fenced or lost, nothing more written for them" zombie_said
+grep -E "slot [0-9]+: fenced|lost: the group" "$WORK/r8-b.log" | head -4 | sed 's/^/# /'
+check "r8: B goes on and rejoins: both share the slots again" sharing
+check_stop "r8: the simulator stops on SIGTERM: exit 0" "$simpid"
+check "r8: cdc caught up" cdc_caught_up dc15
+REPLICATE_HTTP=$HTTP_A
+check "r8: the group caught up" caught_up r8 $(cdc_topics dc15)
+check_stop "r8: A: SIGTERM: exit 0" "$a"
+check_stop "r8: B: SIGTERM: exit 0" "$b"
+check_stop "r8: cdc: SIGTERM: exit 0" "$cdcpid"
+check_equal "r8: through kills, a zombie and rebalances every record is on cloud exactly once, in order" $(cdc_topics dc15)
+check_ran "r8: disagreeing on replicate.slots: exit 1, one line naming both counts and the fix" 1 "$WORK/r8-slots" \
+  "replicate.slots is 3, but the group's topic _bridgelab_replicate_slots.r8 on onprem Kafka at .* has 4 partitions" \
+  "$BRIDGE" replicate -F "$PROPS" -X replicate.group.id=r8 -X replicate.http.listen= -X replicate.slots=3 --include 'dc15_.*'
+check "the slots topic is never replicated" python3 tests/integration/replicate_check.py absent "$CLOUD_BOOTSTRAP" \
+  _bridgelab_replicate_slots.r8
+
+# --- the onprem broker stopped mid-stream, longer than a commit, then started --
+# The simulator and cdc write on (cdc waits while the broker is away); the
+# replicator waits too, never skips, and goes on from its positions.
+sim_bg s9 --rate 200 --orders 3000 --threads 2
+simpid=$BG_PID
+cdc_bg dc16
+cdcpid=$BG_PID
+replicate_bg r9 --include 'dc16_.*'
+pid=$BG_PID
+check "r9: replicating under load" wait_working "$pid" transactions
+check "r9: ./lab down onprem mid-stream" logged "$WORK/lab.log" ./lab down onprem
+sleep 5
+check "r9: replicate waits while the broker is away" running "$pid"
+check "r9: ./lab up onprem again" logged "$WORK/lab.log" ./lab up onprem
+check_exit "r9: the simulator exits 0" "$simpid"
+check "r9: cdc caught up" cdc_caught_up dc16
+check "r9: replicate caught up once the broker is back" caught_up r9 $(cdc_topics dc16)
+check "r9: it said the broker was away" grep -qE "onprem Kafka at $ONPREM_BOOTSTRAP unreachable|Kafka unreachable at $ONPREM_BOOTSTRAP" "$WORK/r9.log"
+check_stop "r9: SIGTERM: exit 0" "$pid"
+check_stop "r9: cdc: SIGTERM: exit 0" "$cdcpid"
+check_equal "r9: nothing lost or doubled while the broker was away" $(cdc_topics dc16)
+
+# --- a source topic deleted and made again: its stored positions are ahead ------
+# Detected (stored position > the new end offset), said in one line, and the
+# partition starts over from the new beginning: the new records are copied
+# after the old ones, none vanishes.
+onprem ensure dc22_again 1 1
+onprem produce t22 dc22_again 30 dc22_pos one
+replicate_bg r10 --include 'dc22_again'
+pid=$BG_PID
+check "r10: caught up" caught_up r10 dc22_again
+check_stop "r10: SIGTERM: exit 0" "$pid"
+check "r10: the source topic deleted" onprem delete dc22_again
+onprem ensure dc22_again 1 1
+onprem produce t22b dc22_again 12 dc22_pos two
+replicate_bg r10 --include 'dc22_again'
+pid=$BG_PID
+check "r10: the new topic's records are copied" caught_up r10 dc22_again
+check_stop "r10: SIGTERM: exit 0" "$pid"
+check "r10: one line says the stored position is past the new end offset, and that it starts over" grep -q \
+  "dc22_again \[0\]: the stored position 31 is past the source's end offset 13 (the topic was deleted and made again?): starting it over from its beginning" \
+  "$WORK/r10.log"
+check_eq "r10: cloud holds the 30 old records, then the 12 new ones" 42 \
+  "$(kcat -C -b "$CLOUD_BOOTSTRAP" -t dc22_again -e -q -f 'x\n' -X isolation.level=read_committed | wc -l)"
+check_equal "r10: the new records are on cloud once each, after the old ones" --tail dc22_again
 
 # --- bad input: one clear line ---------------------------------------------------
 onprem ensure dc41_few 3 1

@@ -13,6 +13,9 @@ bridge replicate wrote is exactly what the source holds.
       --skip-from ID: two-way: source records whose provenance names ID came
       from the destination and must not be copied back, and of the
       destination only the copies (provenance SRC_ID) are compared.
+      --tail: the source topic was deleted and made again: its records are
+      compared with the last ones of the destination (the older ones are
+      the first topic's).
   replicate_check.py caught-up SRC DST GROUP OFFSETS_TOPIC TOPIC...
       exit 0 when the group's stored position of every partition of each
       topic is the source's end offset.
@@ -69,13 +72,16 @@ def provenances(r):
 def equal(argv):
     src, dst, src_id = argv[0], argv[1], argv[2]
     rest = argv[3:]
-    rename, skip_from = "${topic}", None
+    rename, skip_from, tail = "${topic}", None, False
     names = []
     i = 0
     while i < len(rest):
         if rest[i] == "--rename":
             rename = rest[i + 1]
             i += 2
+        elif rest[i] == "--tail":
+            tail = True
+            i += 1
         elif rest[i] == "--skip-from":
             skip_from = rest[i + 1]
             i += 2
@@ -100,6 +106,8 @@ def equal(argv):
             got = records(dst, dest, p)
             if skip_from:
                 got = [r for r in got if any(v.split(",", 1)[0] == src_id for v in provenances(r))]
+            if tail and len(got) > len(want):
+                got = got[len(got) - len(want):]
             checked += 1
             total += len(got)
             if len(got) != len(want):

@@ -43,6 +43,9 @@ static void test_defaults(void **state) {
     assert_int_equal(s.batch_max_records, 50000);
     assert_int_equal(s.batch_max_bytes, 16 << 20);
     assert_string_equal(s.offsets_topic, "_bridgelab_replicate_offsets");
+    assert_int_equal(s.slots, 4);
+    assert_string_equal(s.slots_topic, "_bridgelab_replicate_slots.dc01-replicate");
+    assert_true(replicate_topic_internal(s.slots_topic));
     assert_string_equal(s.http_listen, "127.0.0.1:8084");
     assert_string_equal(config_get(cfg, "onprem.bootstrap.servers"), "127.0.0.1:19092");
     assert_string_equal(config_get(cfg, "cloud.bootstrap.servers"), "127.0.0.1:29092");
@@ -199,10 +202,59 @@ static void test_bad_settings(void **state) {
     config_free(cfg);
 }
 
+/* The slot of a partition: a stable hash, the same in every process and
+ * version (the values are FNV-1a-32's), a topic's partitions round the slots. */
+static void test_slots(void **state) {
+    (void)state;
+    assert_int_equal(replicate_topic_hash(""), 2166136261u);
+    assert_int_equal(replicate_topic_hash("a"), 0xe40c292cu);
+    assert_int_equal(replicate_topic_hash("foobar"), 0xbf9cf968u);
+    uint32_t h = replicate_topic_hash("dc01_sales_orders");
+    for (int32_t p = 0; p < 12; p++)
+        assert_int_equal(replicate_slot_of("dc01_sales_orders", p, 4), (int)((h + (uint32_t)p) % 4));
+    /* 8 partitions over 4 slots: 2 each. */
+    int per_slot[4] = {0};
+    for (int32_t p = 0; p < 8; p++)
+        per_slot[replicate_slot_of("dc01_customers", p, 4)]++;
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(per_slot[k], 2);
+    assert_int_equal(replicate_slot_of("anything", 7, 1), 0);
+    for (int32_t p = 0; p < 100; p++) {
+        int k = replicate_slot_of("dc02_products", p, 7);
+        assert_true(k >= 0 && k < 7);
+    }
+}
+
+static void test_slots_settings(void **state) {
+    (void)state;
+    struct config *cfg;
+    struct replicate_settings s;
+    char err[512];
+    char *argv[] = {"replicate", "-X", "replicate.slots=16", "--group", "east", NULL};
+    assert_int_equal(load(&cfg, &s, err, sizeof err, argv), 0);
+    assert_int_equal(s.slots, 16);
+    assert_string_equal(s.slots_topic, "_bridgelab_replicate_slots.east");
+    replicate_settings_release(&s);
+    config_free(cfg);
+    char *zero[] = {"replicate", "-X", "replicate.slots=0", NULL};
+    assert_int_not_equal(load(&cfg, &s, err, sizeof err, zero), 0);
+    assert_non_null(strstr(err, "replicate.slots"));
+    config_free(cfg);
+    char long_group[200];
+    memset(long_group, 'g', sizeof long_group - 1);
+    long_group[sizeof long_group - 1] = '\0';
+    char *too_long[] = {"replicate", "--group", long_group, NULL};
+    assert_int_equal(load(&cfg, &s, err, sizeof err, too_long), -1);
+    assert_non_null(strstr(err, "replicate.group.id"));
+    assert_non_null(strstr(err, "longer than 150"));
+    config_free(cfg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults), cmocka_unit_test(test_options),      cmocka_unit_test(test_selection),
-        cmocka_unit_test(test_rename),   cmocka_unit_test(test_bad_settings),
+        cmocka_unit_test(test_defaults),       cmocka_unit_test(test_options),      cmocka_unit_test(test_selection),
+        cmocka_unit_test(test_rename),         cmocka_unit_test(test_bad_settings), cmocka_unit_test(test_slots),
+        cmocka_unit_test(test_slots_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
