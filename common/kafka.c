@@ -10,6 +10,7 @@
 #include "kafka.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,85 @@ static const char *servers_of(const rd_kafka_t *rk, char *buf, size_t len) {
     return buf;
 }
 
+/* ------------------------------------------------- access errors, named */
+
+/* The clusters kafka_conf_new made confs for, by bootstrap.servers. */
+static struct {
+    char servers[256];
+    const char *cluster;
+} known_clusters[2];
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remember_cluster(const char *cluster, const char *servers) {
+    pthread_mutex_lock(&known_lock);
+    int slot = strcmp(cluster, "onprem") == 0 ? 0 : 1;
+    snprintf(known_clusters[slot].servers, sizeof known_clusters[slot].servers, "%s", servers);
+    known_clusters[slot].cluster = slot == 0 ? "onprem" : "cloud";
+    pthread_mutex_unlock(&known_lock);
+}
+
+const char *kafka_cluster_of(const char *servers) {
+    const char *found = NULL;
+    pthread_mutex_lock(&known_lock);
+    for (int i = 0; i < 2 && !found; i++)
+        if (known_clusters[i].cluster && servers && strcmp(known_clusters[i].servers, servers) == 0)
+            found = known_clusters[i].cluster;
+    pthread_mutex_unlock(&known_lock);
+    return found;
+}
+
+int kafka_access_error(const char *cluster, rd_kafka_resp_err_t code, const char *operation, const char *resource,
+                       const char *detail, char *out, size_t outlen) {
+    char who[64], props[64];
+    snprintf(who, sizeof who, "%s%s", cluster ? cluster : "Kafka", cluster ? " cluster" : "");
+    snprintf(props, sizeof props, "%s.kafka.", cluster ? cluster : "<cluster>");
+    const char *text = detail && *detail ? detail : rd_kafka_err2str(code);
+    const char *kind = NULL, *default_op = NULL;
+    switch (code) {
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+        snprintf(out, outlen, "%s: authentication failed (%ssasl.username / sasl.password.file): %s", who, props, text);
+        return 1;
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_SASL_STATE:
+        snprintf(out, outlen,
+                 "%s: authentication failed: the broker does not take this SASL mechanism (%ssasl.mechanisms): %s", who,
+                 props, text);
+        return 1;
+    case RD_KAFKA_RESP_ERR__SSL:
+        snprintf(out, outlen, "%s: TLS failed (%ssecurity.protocol / ssl.ca.location): %s", who, props, text);
+        return 1;
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        kind = "topic";
+        default_op = "access";
+        break;
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+        kind = "group";
+        default_op = "READ";
+        break;
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        kind = "transactional id";
+        default_op = "WRITE";
+        break;
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        kind = "the cluster";
+        default_op = "IDEMPOTENT_WRITE";
+        break;
+    default:
+        return 0;
+    }
+    const char *op = operation ? operation : default_op;
+    if (strcmp(kind, "the cluster") == 0)
+        snprintf(out, outlen,
+                 "%s: not authorized: %s on the cluster: grant it with an ACL to the principal of %ssasl.username: %s",
+                 who, op, props, text);
+    else
+        snprintf(out, outlen,
+                 "%s: not authorized: %s on %s %s: grant it with an ACL to the principal of %ssasl.username: %s", who,
+                 op, kind, resource ? resource : "(unknown)", props, text);
+    return 1;
+}
+
 /* -------------------------------------------------------------- logging */
 
 /* librdkafka's own lines, at syslog levels: its errors are mostly transient
@@ -73,12 +153,21 @@ static void on_log(const rd_kafka_t *rk, int level, const char *facility, const 
 
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
     (void)opaque;
-    char servers[512];
+    char servers[512], line[1024];
     servers_of(rk, servers, sizeof servers);
     if (code == RD_KAFKA_RESP_ERR__FATAL) {
         char fatal[512];
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof fatal);
         log_error("Kafka at %s: fatal error %s: %s", servers, rd_kafka_err2name(orig), fatal);
+    } else if (kafka_access_error(kafka_cluster_of(servers), (rd_kafka_resp_err_t)code, NULL, NULL, reason, line,
+                                  sizeof line)) {
+        /* librdkafka says it again at every reconnection: once a minute is enough */
+        static long long said_ms;
+        long long now = clock_mono_ms();
+        if (!said_ms || now - said_ms >= 60000) {
+            said_ms = now;
+            log_error("%s", line);
+        }
     } else if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         log_warn("Kafka unreachable at %s: %s: retrying", servers, reason);
     } else if (code == RD_KAFKA_RESP_ERR__TRANSPORT) {
@@ -168,6 +257,7 @@ rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, const char *cluster, c
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    remember_cluster(cluster, servers);
     struct conf_build build = {conf, cluster, err, errlen, 0};
     config_each_under(cfg, pattern, set_passed_through, &build);
     if (build.failed) {
@@ -272,9 +362,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     p->failed++;
     /* Records purged by an abort, or because the transaction failed, are a
      * consequence: the cause is another record's failure or the call's error. */
-    if (!p->failure[0] && msg->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && msg->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
-        snprintf(p->failure, sizeof p->failure, "delivering a record to %s [%d] failed: %s",
-                 rd_kafka_topic_name(msg->rkt), (int)msg->partition, rd_kafka_err2str(msg->err));
+    char access[512];
+    if (!p->failure[0] && msg->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && msg->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+        if (kafka_access_error(kafka_cluster_of(p->servers), msg->err, "WRITE", rd_kafka_topic_name(msg->rkt), NULL,
+                               access, sizeof access))
+            snprintf(p->failure, sizeof p->failure, "%s", access);
+        else
+            snprintf(p->failure, sizeof p->failure, "delivering a record to %s [%d] failed: %s",
+                     rd_kafka_topic_name(msg->rkt), (int)msg->partition, rd_kafka_err2str(msg->err));
+    }
 }
 
 /* Why the transaction failed, as far as the delivery reports tell. */
@@ -389,7 +485,7 @@ int kafka_producer_fenced(struct kafka_producer *p) { return is_fencing(rd_kafka
 static enum kafka_txn fail_fatal(struct kafka_producer *p, const char *doing, rd_kafka_error_t *error, char *err,
                                  size_t errlen) {
     rd_kafka_resp_err_t code = error ? rd_kafka_error_code(error) : RD_KAFKA_RESP_ERR__FATAL;
-    char reason[512], fatal[512];
+    char reason[512], fatal[512], access[1024];
     snprintf(reason, sizeof reason, "%s", error ? rd_kafka_error_string(error) : "fatal error");
     rd_kafka_resp_err_t first = rd_kafka_fatal_error(p->rk, fatal, sizeof fatal);
     if (first) { /* the error that made the producer fatal says more than __FATAL */
@@ -405,6 +501,11 @@ static enum kafka_txn fail_fatal(struct kafka_producer *p, const char *doing, rd
                  "another %s with transactional id %s is running (it fenced this one while %s): run only one; "
                  "it goes on from the last committed position",
                  p->stage, p->transactional_id, doing);
+    else if (kafka_access_error(kafka_cluster_of(p->servers), code, NULL,
+                                code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED ? p->transactional_id
+                                                                                                : NULL,
+                                reason, access, sizeof access))
+        snprintf(err, errlen, "%s: %s", p->stage, access);
     else
         snprintf(err, errlen, "%s: %s on Kafka at %s failed: %s: %s: check the cluster and the Kafka properties",
                  p->stage, doing, p->servers, rd_kafka_err2name(code), reason);

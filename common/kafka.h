@@ -38,6 +38,21 @@ extern const struct config_key kafka_keys[];
  * free with rd_kafka_conf_destroy(). */
 rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, const char *cluster, char *err, size_t errlen);
 
+/* The cluster ("onprem" or "cloud") whose bootstrap.servers are servers, as
+ * kafka_conf_new made them; NULL when none was made with them. */
+const char *kafka_cluster_of(const char *servers);
+
+/* One line for an error only the user can fix, or 0 when code is not one:
+ * an authentication failure names the cluster and the properties to check
+ * ("cloud cluster: authentication failed (cloud.kafka.sasl.username /
+ * sasl.password.file): <broker's text>"); a missing ACL names the operation
+ * and the resource ("... not authorized: WRITE on transactional id X ...").
+ * cluster NULL: "Kafka"; operation and resource NULL when not known; detail
+ * is the broker's or librdkafka's text (may be NULL). Returns 1 with the
+ * line in out. */
+int kafka_access_error(const char *cluster, rd_kafka_resp_err_t code, const char *operation, const char *resource,
+                       const char *detail, char *out, size_t outlen);
+
 /* Blocks until the cluster answers a metadata request, logging "Kafka
  * unreachable at X: ...: retrying" while it does not. timeout_ms < 0 waits
  * until shutdown is requested (common/shutdown). Returns 0, or -1 with err. */

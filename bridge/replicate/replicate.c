@@ -88,6 +88,7 @@ struct replicate {
     int slot_count;
     int slots_changed; /* the rebalance callback changed what is wanted */
     int resets;        /* some partition's position is out of range (out_of_range) */
+    long long access_said_ms;
     char source_id[128], dest_id[128];
     char source_servers[256], dest_servers[256];
     struct positions_store *stored;
@@ -990,11 +991,32 @@ static int apply_slots(struct replicate *r, char *err, size_t errlen) {
     return 0;
 }
 
+/* An error of the source only the user can fix (a missing ACL): one line,
+ * once a minute (the consumer says it at every fetch). True when it was one. */
+static int source_access(struct replicate *r, rd_kafka_resp_err_t code, const char *operation, const char *resource,
+                         const char *detail) {
+    char line[1024];
+    if (!kafka_access_error(kafka_cluster_of(r->source_servers), code, operation, resource, detail, line, sizeof line))
+        return 0;
+    long long now = clock_mono_ms();
+    if (!r->access_said_ms || now - r->access_said_ms >= 60000) {
+        r->access_said_ms = now;
+        log_error("%s: waiting", line);
+    }
+    return 1;
+}
+
 /* Serves the group (rebalances) between batches. */
 static int serve_group(struct replicate *r, char *err, size_t errlen) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(r->members, 0);
     if (m) {
-        if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        int said = m->err && source_access(r, m->err,
+                                           m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ? "READ" : "DESCRIBE",
+                                           m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED
+                                               ? r->s->group_id
+                                               : (m->rkt ? rd_kafka_topic_name(m->rkt) : r->s->slots_topic),
+                                           rd_kafka_message_errstr(m));
+        if (!said && m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
             log_debug("group %s on onprem Kafka: %s", r->s->group_id, rd_kafka_message_errstr(m));
         rd_kafka_message_destroy(m);
     }
@@ -1269,7 +1291,9 @@ int replicate_run(struct replicate *r, char *err, size_t errlen) {
             if (m && m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
                 out_of_range(r, m);
             } else if (m && m->err) {
-                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                if (!source_access(r, m->err, "READ", m->rkt ? rd_kafka_topic_name(m->rkt) : NULL,
+                                   rd_kafka_message_errstr(m)) &&
+                    m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                     log_warn("onprem Kafka at %s: %s [%d]: %s", r->source_servers,
                              m->rkt ? rd_kafka_topic_name(m->rkt) : "-", (int)m->partition, rd_kafka_message_errstr(m));
             } else if (m) {

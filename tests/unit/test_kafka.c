@@ -25,7 +25,7 @@
 #include <librdkafka/rdkafka_mock.h> /* after rdkafka.h (from kafka.h) */
 
 /* Kafka protocol request types (ApiKey) the tests inject errors into. */
-enum { API_PRODUCE = 0, API_END_TXN = 26, API_ADD_PARTITIONS_TO_TXN = 24 };
+enum { API_PRODUCE = 0, API_INIT_PRODUCER_ID = 22, API_END_TXN = 26, API_ADD_PARTITIONS_TO_TXN = 24 };
 
 static const struct config_key *const schema[] = {kafka_keys, NULL};
 static char tmpdir[64];
@@ -624,6 +624,82 @@ static void test_wait_ready(void **state) {
     rd_kafka_conf_destroy(conf);
 }
 
+/* Errors only the user can fix: one line naming the cluster and the
+ * property (authentication), or the operation and the resource (a missing
+ * ACL). */
+static void test_access_errors(void **state) {
+    (void)state;
+    char line[1024];
+    assert_true(kafka_access_error("cloud", RD_KAFKA_RESP_ERR__AUTHENTICATION, NULL, NULL,
+                                   "SASL authentication error: Authentication failed: Invalid username or password",
+                                   line, sizeof line));
+    assert_string_equal(line, "cloud cluster: authentication failed (cloud.kafka.sasl.username / sasl.password.file): "
+                              "SASL authentication error: Authentication failed: Invalid username or password");
+    assert_true(kafka_access_error("onprem", RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, NULL, NULL, NULL, line,
+                                   sizeof line));
+    assert_contains(line, "onprem cluster: authentication failed (onprem.kafka.sasl.username / sasl.password.file): ");
+    assert_true(
+        kafka_access_error("cloud", RD_KAFKA_RESP_ERR_UNSUPPORTED_SASL_MECHANISM, NULL, NULL, "x", line, sizeof line));
+    assert_contains(line, "(cloud.kafka.sasl.mechanisms)");
+    assert_true(kafka_access_error("cloud", RD_KAFKA_RESP_ERR__SSL, NULL, NULL, "certificate verify failed", line,
+                                   sizeof line));
+    assert_contains(line, "cloud cluster: TLS failed (cloud.kafka.security.protocol / ssl.ca.location): certificate");
+    assert_true(kafka_access_error("cloud", RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "WRITE", "dc01_orders", NULL,
+                                   line, sizeof line));
+    assert_contains(line, "cloud cluster: not authorized: WRITE on topic dc01_orders: grant it with an ACL to the "
+                          "principal of cloud.kafka.sasl.username: ");
+    assert_true(kafka_access_error("onprem", RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, NULL, "dc01-replicate", NULL,
+                                   line, sizeof line));
+    assert_contains(line, "onprem cluster: not authorized: READ on group dc01-replicate");
+    assert_true(kafka_access_error("cloud", RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, NULL,
+                                   "bridgelab-replicate-g-0", NULL, line, sizeof line));
+    assert_contains(line, "not authorized: WRITE on transactional id bridgelab-replicate-g-0");
+    assert_true(kafka_access_error("cloud", RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED, NULL, NULL, NULL, line,
+                                   sizeof line));
+    assert_contains(line, "not authorized: IDEMPOTENT_WRITE on the cluster");
+    assert_true(kafka_access_error(NULL, RD_KAFKA_RESP_ERR__AUTHENTICATION, NULL, NULL, NULL, line, sizeof line));
+    assert_contains(line, "Kafka: authentication failed (<cluster>.kafka.sasl.username");
+    strcpy(line, "untouched");
+    assert_false(kafka_access_error("cloud", RD_KAFKA_RESP_ERR__TRANSPORT, NULL, NULL, "down", line, sizeof line));
+    assert_false(kafka_access_error("cloud", RD_KAFKA_RESP_ERR_NO_ERROR, NULL, NULL, NULL, line, sizeof line));
+    assert_string_equal(line, "untouched");
+    assert_null(strchr(line, '\n'));
+}
+
+/* kafka_conf_new remembers which cluster a bootstrap list is, so that a
+ * client's error can name it. */
+static void test_cluster_of(void **state) {
+    (void)state;
+    struct config *cfg = new_config();
+    set(cfg, "onprem.bootstrap.servers", "10.0.0.1:9092");
+    set(cfg, "cloud.bootstrap.servers", "pkc-x.confluent.cloud:9092");
+    char err[512];
+    rd_kafka_conf_t *a = kafka_conf_new(cfg, "onprem", err, sizeof err);
+    rd_kafka_conf_t *b = kafka_conf_new(cfg, "cloud", err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(kafka_cluster_of("10.0.0.1:9092"), "onprem");
+    assert_string_equal(kafka_cluster_of("pkc-x.confluent.cloud:9092"), "cloud");
+    assert_null(kafka_cluster_of("elsewhere:9092"));
+    rd_kafka_conf_destroy(a);
+    rd_kafka_conf_destroy(b);
+    config_free(cfg);
+}
+
+/* A transactional id the principal may not write: the fatal error names the
+ * operation and the resource. */
+static void test_init_not_authorized(void **state) {
+    struct fixture *f = *state;
+    rd_kafka_mock_push_request_errors(f->mock, API_INIT_PRODUCER_ID, 1,
+                                      RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    struct kafka_producer *p = new_producer(f, "bridgelab-replicate-g-1");
+    char err[1024] = "";
+    assert_int_equal(kafka_producer_init(p, 10000, err, sizeof err), KAFKA_TXN_FATAL);
+    assert_contains(err, "not authorized: WRITE on transactional id bridgelab-replicate-g-1");
+    assert_contains(err, "onprem cluster");
+    kafka_producer_free(p);
+}
+
 static void test_init_times_out(void **state) {
     (void)state;
     rd_kafka_conf_t *conf = unreachable_conf();
@@ -851,6 +927,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_misuse_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_ready, setup, teardown),
         cmocka_unit_test(test_init_times_out),
+        cmocka_unit_test(test_access_errors),
+        cmocka_unit_test(test_cluster_of),
+        cmocka_unit_test_setup_teardown(test_init_not_authorized, setup, teardown),
         cmocka_unit_test(test_read_last_unreachable),
         cmocka_unit_test_setup_teardown(test_ensure_topic_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learn_topics, setup, teardown),
