@@ -964,6 +964,8 @@ static int apply_slots(struct replicate *r, char *err, size_t errlen) {
     if (gained) {
         if ((rc = load_positions(r, err, errlen)) != 0)
             return rc;
+        log_info("%zu stored positions of group %s in %s", positions_store_count(r->stored), r->s->group_id,
+                 r->s->offsets_topic);
         for (int t = 0; t < r->topic_count; t++)
             for (int p = 0; p < r->topics[t]->count; p++) {
                 struct part *part = r->topics[t]->parts[p];
@@ -1188,11 +1190,12 @@ static int prepare(struct replicate *r, char *err, size_t errlen) {
     log_info("onprem cluster id %s, cloud cluster id %s; group %s: %d slots (topic %s on onprem), transactional ids "
              "bridgelab-replicate-%s-<slot>",
              r->source_id, r->dest_id, r->s->group_id, r->slot_count, r->s->slots_topic, r->s->group_id);
+    /* Read now only to know which topics are ours (topic_sync): the
+     * positions replicated from are read when slots are gained, after their
+     * fencing (now, a crashed predecessor's open transaction may hide some). */
     int rc = load_positions(r, err, errlen);
     if (rc != 0)
         return rc;
-    log_info("%zu stored positions of group %s in %s", positions_store_count(r->stored), r->s->group_id,
-             r->s->offsets_topic);
     return join_group(r, err, errlen);
 }
 

@@ -156,7 +156,7 @@ check "r1 again: it resumed from the stored positions" grep -q "dc11_sales_order
 # --- SIGKILL mid-work, 10 times and more, under load: nothing lost or doubled ---
 # Each kill lands once the replicator's committed transactions have risen, a
 # random 0-0.5 s later; the simulator and cdc write throughout.
-sim_bg s2 --rate 400 --orders 8000 --threads 2 --cancel-ratio 0.05
+sim_bg s2 --rate 400 --orders 12000 --threads 2 --cancel-ratio 0.05
 simpid=$BG_PID
 cdc_bg dc12
 cdcpid=$BG_PID
