@@ -20,10 +20,10 @@ const struct config_key replicate_keys[] = {
      "the destination topic's name, ${topic} the source's (e.g. ${topic}.replica)"},
     {"replicate.group.id", CONFIG_STRING, NULL, 0, 0,
      "this replicator's group: its transactional id and stored positions (default <dc>-replicate)"},
-    {"replicate.slots", CONFIG_INT, "4", 1, 256,
+    {"replicate.slots", CONFIG_INT, "1", 1, 256,
      "slots the group's partitions are spread over (slot = (FNV-1a(topic) + partition) % slots): each owned by "
      "one replicator of the group at a time, with a transactional id of its own; at most this many replicators "
-     "share the work; every replicator of a group must use the same count"},
+     "share the work (1: one works, the others stand by); every replicator of a group must use the same count"},
     {"replicate.instance.id", CONFIG_STRING, NULL, 0, 0,
      "this replicator's static membership in the group (group.instance.id): restarted with the same id it gets its "
      "slots back at once instead of after onprem.kafka.session.timeout.ms; unique per live replicator"},

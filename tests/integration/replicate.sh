@@ -281,7 +281,7 @@ check "two-way: the reverse replicator copied cloud's records" grep -q "replicat
 # of the zombie after the takeover would double records, or skip some).
 HTTP_A=$REPLICATE_HTTP
 HTTP_B=${REPLICATE_HTTP%:*}:$((${REPLICATE_HTTP##*:} + 1))
-SCALE=(-X onprem.kafka.session.timeout.ms=6000 -X onprem.kafka.heartbeat.interval.ms=500)
+SCALE=(-X replicate.slots=4 -X onprem.kafka.session.timeout.ms=6000 -X onprem.kafka.heartbeat.interval.ms=500)
 # member NAME HTTP: a replicator of group r8, its log $WORK/r8-NAME.log.
 member() {
   bg_start "$WORK/r8-$1.log" "$BRIDGE" replicate -F "$PROPS" -X replicate.group.id=r8 -X replicate.http.listen="$2" \

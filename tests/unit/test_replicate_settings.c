@@ -43,7 +43,7 @@ static void test_defaults(void **state) {
     assert_int_equal(s.batch_max_records, 50000);
     assert_int_equal(s.batch_max_bytes, 16 << 20);
     assert_string_equal(s.offsets_topic, "_bridgelab_replicate_offsets");
-    assert_int_equal(s.slots, 4);
+    assert_int_equal(s.slots, 1);
     assert_string_equal(s.slots_topic, "_bridgelab_replicate_slots.dc01-replicate");
     assert_true(replicate_topic_internal(s.slots_topic));
     assert_string_equal(s.http_listen, "127.0.0.1:8084");
