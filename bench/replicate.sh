@@ -32,6 +32,8 @@
 # Processes are stopped by pid only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # stop_pid
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench replicate: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
   exit 1
@@ -76,17 +78,6 @@ kcat -L -b "$CLOUD_BOOTSTRAP" >/dev/null 2>&1 || die "cloud Kafka at $CLOUD_BOOT
 
 # --- processes: tracked, stopped by pid ------------------------------------
 replicate_pid=
-stop_pid() { # pid, seconds to wait after TERM before KILL
-  local pid=$1 i
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < $2 * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 trap 'stop_pid "$replicate_pid" 15' EXIT
 trap 'exit 130' INT TERM
 

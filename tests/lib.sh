@@ -30,6 +30,9 @@
 #     check_stop WHAT PID [WANT]  bg_stop, and checks the status (default 0)
 #     check_exit WHAT PID [WANT]  bg_wait for a process that ends by itself,
 #                                 and checks the status (default 0)
+#     check_lab_service SVC       ./lab up SVC runs `bin/bridge SVC` as a lab
+#                                 service, ./lab status shows it up, ./lab
+#                                 down SVC stops that pid (the lab's pid file)
 #   On exit every tracked process still running is killed; a suite adds
 #   its own clean-up with at_exit COMMAND (not trap ... EXIT, which would
 #   replace this one).
@@ -196,6 +199,20 @@ kill_tracked() {
     running "$pid" && kill -KILL "$pid" 2>/dev/null
   done
   return 0
+}
+
+check_lab_service() {
+  local svc=$1 pid
+  ./lab up "$svc" >"$WORK/lab-up" 2>&1
+  check_eq "./lab up $svc: exit 0" 0 $?
+  check "./lab status shows $svc up" bash -c "./lab status | grep -qE '^$svc .* up'"
+  pid=$(cat "$LAB_RUN_DIR/pids/$svc.pid" 2>/dev/null)
+  check "./lab up $svc: its pid file names a running bridge $svc" \
+    bash -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q 'bin/bridge $svc -F $LAB_RUN_DIR/bridge.properties'"
+  ./lab down "$svc" >>"$WORK/lab.log" 2>&1
+  check_eq "./lab down $svc: exit 0" 0 $?
+  check "./lab down $svc: the lab's $svc (pid $pid) is gone" gone "$pid"
+  track_log "$LAB_RUN_DIR/logs/$svc.log"
 }
 
 # --------------------------------------------------------------- crashes ---

@@ -340,16 +340,7 @@ check_stop "purged position, when_needed: exit 0" "$pid"
 check "purged position, when_needed: it took a new snapshot" grep -q "taking a new snapshot" "$WORK/s1.log"
 
 # --- ./lab up cdc: the lab runs it as a service --------------------------------
-./lab up cdc >"$WORK/lab-up" 2>&1
-check_eq "./lab up cdc: exit 0" 0 $?
-check "./lab status shows cdc up" bash -c "./lab status | grep -qE '^cdc .* up'"
-lab_cdc=$(cat "$LAB_RUN_DIR/pids/cdc.pid" 2>/dev/null)
-check "./lab up cdc: its pid file names a running bridge cdc" \
-  bash -c "tr '\\0' ' ' </proc/$lab_cdc/cmdline | grep -q 'bin/bridge cdc -F $LAB_RUN_DIR/bridge.properties'"
-./lab down cdc >>"$WORK/lab.log" 2>&1
-check_eq "./lab down cdc: exit 0" 0 $?
-check "./lab down cdc: the lab's cdc (pid $lab_cdc) is gone" gone "$lab_cdc"
-track_log "$LAB_RUN_DIR/logs/cdc.log"
+check_lab_service cdc
 
 "$BRIDGE" --help >"$WORK/help" 2>&1
 check "bridge --help lists cdc" grep -q "^  cdc" "$WORK/help"

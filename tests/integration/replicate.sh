@@ -451,16 +451,7 @@ check "cloud unreachable: says so" grep -q "Kafka unreachable at 127.0.0.1:1" "$
 check_stop "cloud unreachable: SIGTERM exits 0" "$pid"
 
 # --- ./lab up replicate: the lab runs it as a service -------------------------------
-./lab up replicate >"$WORK/lab-up" 2>&1
-check_eq "./lab up replicate: exit 0" 0 $?
-check "./lab status shows replicate up" bash -c "./lab status | grep -qE '^replicate .* up'"
-lab_pid=$(cat "$LAB_RUN_DIR/pids/replicate.pid" 2>/dev/null)
-check "./lab up replicate: its pid file names a running bridge replicate" \
-  bash -c "tr '\\0' ' ' </proc/$lab_pid/cmdline | grep -q 'bin/bridge replicate -F $LAB_RUN_DIR/bridge.properties'"
-./lab down replicate >>"$WORK/lab.log" 2>&1
-check_eq "./lab down replicate: exit 0" 0 $?
-check "./lab down replicate: the lab's replicate (pid $lab_pid) is gone" gone "$lab_pid"
-track_log "$LAB_RUN_DIR/logs/replicate.log"
+check_lab_service replicate
 
 "$BRIDGE" --help >"$WORK/help" 2>&1
 check "bridge --help lists replicate" grep -q "^  replicate" "$WORK/help"
