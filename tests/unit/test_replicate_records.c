@@ -14,7 +14,7 @@
 // clang-format on
 
 #include "replicate/batch_rule.h"
-#include "replicate/latency.h"
+#include "latency.h"
 #include "replicate/positions.h"
 #include "replicate/provenance.h"
 

@@ -1,4 +1,4 @@
-/* Replication latency over a recent window: see latency.h. Quantiles are
+/* A latency over a recent window: see latency.h. Quantiles are
  * computed when asked (a /metrics scrape), by sorting a copy of the window:
  * adding a sample stays O(1) on the replication path. */
 #include "latency.h"

@@ -1,9 +1,9 @@
-/* Replication latency over a recent window: the time from a source record's
- * timestamp to its delivery on the destination, kept as the last samples
+/* A latency over a recent window (replicate: a source record's timestamp to
+ * its delivery on the destination; sink: one file's upload), kept as the last samples
  * (a ring of fixed size: memory stays flat at any rate) with the time each
  * was taken, so that p50 and p99 describe the last window_ms only. */
-#ifndef BRIDGELAB_BRIDGE_REPLICATE_LATENCY_H
-#define BRIDGELAB_BRIDGE_REPLICATE_LATENCY_H
+#ifndef BRIDGELAB_LATENCY_H
+#define BRIDGELAB_LATENCY_H
 
 #include <stddef.h>
 
@@ -13,7 +13,7 @@ struct latency *latency_new(size_t capacity);
 void latency_free(struct latency *l);
 
 /* One sample, taken at now_ms, of latency_ms (negative ones, a clock
- * skew between the clusters' clients, count as 0). */
+ * skew between two clocks, count as 0). */
 void latency_add(struct latency *l, long long now_ms, long long latency_ms);
 
 /* The q-quantiles (0..1, count of them) of the samples taken after
