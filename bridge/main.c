@@ -14,6 +14,8 @@ static const struct command {
 } commands[] = {
     {"cdc", cmd_cdc, "stream the MySQL binlog's row changes into the onprem Kafka cluster, exactly once"},
     {"replicate", cmd_replicate, "copy the onprem cluster's topics onto the cloud cluster, exactly once"},
+    {"sink", cmd_sink,
+     "write the cloud cluster's topics into the lake's files (ADLS Gen2, Azurite, a folder), exactly once"},
     {"offsets", cmd_offsets, "translate: where a consumer group resumes on the cloud cluster, exactly"},
 };
 
