@@ -802,9 +802,15 @@ struct sink *sink_new(const struct sink_settings *s, const rd_kafka_conf_t *conf
     k->m.lake_ok = 1;
     struct storage_options opt;
     sink_settings_storage(s, &opt);
-    if (!(k->partitioner = partitioner_new(&s->partitioner, err, errlen)) ||
-        storage_open(&opt, &k->lake, err, errlen) != STORAGE_OK ||
-        !(k->uploader = uploader_start(&opt, sink_format_content_type(s->format), err, errlen))) {
+    if (!(k->partitioner = partitioner_new(&s->partitioner, err, errlen))) {
+        sink_free(k);
+        return NULL;
+    }
+    char why[1024];
+    if (storage_open(&opt, &k->lake, why, sizeof why) != STORAGE_OK ||
+        !(k->uploader = uploader_start(&opt, sink_format_content_type(s->format), why, sizeof why))) {
+        snprintf(err, errlen, "the lake (sink.url %.300s%s%s): %s", s->url, s->credential ? ", credential from " : "",
+                 s->credential ? s->credential : "", why);
         sink_free(k);
         return NULL;
     }
