@@ -809,8 +809,9 @@ struct sink *sink_new(const struct sink_settings *s, const rd_kafka_conf_t *conf
     char why[1024];
     if (storage_open(&opt, &k->lake, why, sizeof why) != STORAGE_OK ||
         !(k->uploader = uploader_start(&opt, sink_format_content_type(s->format), why, sizeof why))) {
-        snprintf(err, errlen, "the lake (sink.url %.300s%s%s): %s", s->url, s->credential ? ", credential from " : "",
-                 s->credential ? s->credential : "", why);
+        int shown = (int)strcspn(s->url, "?"); /* a SAS in the URL is a secret */
+        snprintf(err, errlen, "the lake (sink.url %.*s%s%s): %s", shown > 300 ? 300 : shown, s->url,
+                 s->credential ? ", credential from " : "", s->credential ? s->credential : "", why);
         sink_free(k);
         return NULL;
     }
