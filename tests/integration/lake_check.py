@@ -118,7 +118,7 @@ def open_lake(args):
 
 # ----------------------------------------------------------- expectations
 def escape(value):
-    if value is None:
+    if value is None or value == "":
         return "__HIVE_DEFAULT_PARTITION__"
     if isinstance(value, bool):
         text = "true" if value else "false"
