@@ -126,14 +126,12 @@ static int csv_field(struct format_writer *w, const char *text, size_t len) {
 }
 
 /* The record's column names: its row's, or "value" alone. */
-static json_t *columns_of(const json_t *row) {
+static json_t *columns_of(json_t *row) {
     json_t *names = json_array();
-    const char *key;
-    json_t *value;
     if (!row)
         json_array_append_new(names, json_string("value"));
-    else
-        json_object_foreach((json_t *)row, key, value) json_array_append_new(names, json_string(key));
+    for (void *it = row ? json_object_iter(row) : NULL; it; it = json_object_iter_next(row, it))
+        json_array_append_new(names, json_string(json_object_iter_key(it)));
     if (json_array_size(names) != (row ? json_object_size(row) : 1)) {
         json_decref(names);
         return NULL;
@@ -141,44 +139,39 @@ static json_t *columns_of(const json_t *row) {
     return names;
 }
 
-static int same_columns(const json_t *columns, const json_t *row) {
+static int same_columns(const json_t *columns, json_t *row) {
     if (!row)
         return json_array_size(columns) == 1 && strcmp(json_string_value(json_array_get(columns, 0)), "value") == 0;
     if (json_object_size(row) != json_array_size(columns))
         return 0;
     size_t i = 0;
-    const char *key;
-    json_t *value;
-    json_object_foreach((json_t *)row, key, value) {
-        if (strcmp(key, json_string_value(json_array_get(columns, i++))) != 0)
+    for (void *it = json_object_iter(row); it; it = json_object_iter_next(row, it))
+        if (strcmp(json_object_iter_key(it), json_string_value(json_array_get(columns, i++))) != 0)
             return 0;
-    }
     return 1;
 }
 
 static int csv_header(struct format_writer *w) {
-    size_t i;
-    json_t *name;
-    json_array_foreach(w->columns, i, name) {
+    for (size_t i = 0; i < json_array_size(w->columns); i++) {
+        json_t *name = json_array_get(w->columns, i);
         if ((i > 0 && put(w, ",", 1)) || csv_field(w, json_string_value(name), json_string_length(name)))
             return -1;
     }
     return put(w, "\r\n", 2);
 }
 
-static int csv_row(struct format_writer *w, const struct sink_record *r, const json_t *row) {
+static int csv_row(struct format_writer *w, const struct sink_record *r, json_t *row) {
     if (!row)
         return csv_field(w, r->value, r->value_len) || put(w, "\r\n", 2) ? -1 : 0;
     if (!w->scratch && !(w->scratch = json_writer_new(0)))
         return -1;
     size_t i = 0;
-    const char *key, *text;
-    size_t len;
-    json_t *value;
-    json_object_foreach((json_t *)row, key, value) {
+    for (void *it = json_object_iter(row); it; it = json_object_iter_next(row, it)) {
+        const char *text;
+        size_t len;
         if (i++ > 0 && put(w, ",", 1))
             return -1;
-        int has = sink_value_text(value, w->scratch, &text, &len);
+        int has = sink_value_text(json_object_iter_value(it), w->scratch, &text, &len);
         if (has < 0 || (has > 0 && csv_field(w, text, len)))
             return -1;
     }

@@ -174,10 +174,7 @@ void sink_record_release(struct sink_record *r) {
 
 /* value as compact JSON; deeper than the writer nests, jansson's own text
  * (reals in 17 digits) stands in. 0, or -1 when memory is short. */
-static int write_json(struct json_writer *w, const json_t *value, int depth) {
-    const char *key;
-    json_t *member;
-    size_t i;
+static int write_json(struct json_writer *w, json_t *value, int depth) {
     int failed = 0;
     if ((json_is_object(value) || json_is_array(value)) && depth >= JSON_WRITER_MAX_DEPTH - 1) {
         char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -190,15 +187,16 @@ static int write_json(struct json_writer *w, const json_t *value, int depth) {
     switch (json_typeof(value)) {
     case JSON_OBJECT:
         json_writer_begin_object(w);
-        json_object_foreach((json_t *)value, key, member) {
-            json_writer_key(w, key);
-            failed |= write_json(w, member, depth + 1);
+        for (void *it = json_object_iter(value); it; it = json_object_iter_next(value, it)) {
+            json_writer_key(w, json_object_iter_key(it));
+            failed |= write_json(w, json_object_iter_value(it), depth + 1);
         }
         json_writer_end_object(w);
         break;
     case JSON_ARRAY:
         json_writer_begin_array(w);
-        json_array_foreach(value, i, member) failed |= write_json(w, member, depth + 1);
+        for (size_t i = 0; i < json_array_size(value); i++)
+            failed |= write_json(w, json_array_get(value, i), depth + 1);
         json_writer_end_array(w);
         break;
     case JSON_STRING:
@@ -230,7 +228,8 @@ int sink_value_text(const json_t *value, struct json_writer *scratch, const char
         return 1;
     }
     json_writer_reset(scratch);
-    if (write_json(scratch, value, 0) || json_writer_status(scratch) != JSON_WRITER_OK)
+    /* jansson's iterators take no const object; nothing is changed. */
+    if (write_json(scratch, (json_t *)value, 0) || json_writer_status(scratch) != JSON_WRITER_OK)
         return -1;
     *text = json_writer_data(scratch);
     *len = json_writer_len(scratch);

@@ -19,7 +19,8 @@
 
 static enum format_append append(struct format_writer *w, const char *value, size_t len) {
     static int64_t offset;
-    struct sink_record r = {.topic = "t", .offset = offset++, .value = value, .value_len = len};
+    struct sink_record r = {.topic = "t", .offset = offset, .value = value, .value_len = len};
+    offset++;
     enum format_append result = format_writer_append(w, &r);
     sink_record_release(&r);
     return result;
