@@ -101,7 +101,9 @@ static int fsync_dir(int dirfd) { return fsync(dirfd) == 0 || errno == EINVAL ? 
  * parents when create is set (each new one made durable in its parent).
  * Returns the fd or -1 with errno. */
 static int open_dir(const struct local_store *ls, const char *dir, int create) {
-    int fd = dup(ls->rootfd);
+    /* a descriptor of its own: a listing's read position and a put's flock
+     * belong to one open file, not to the root's */
+    int fd = openat(ls->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (const char *seg = dir; fd >= 0 && *seg;) {
         size_t len = strcspn(seg, "/");
         char part[NAME_MAX + 1];
@@ -582,7 +584,8 @@ static enum storage_status local_list(void *store, const char *prefix, const cha
     if (collect(dirfd, start, prefix, &l) != 0) {
         st = io_fail(ls, "list", prefix, "cannot read the folder", errno, err, errlen);
     } else {
-        qsort(l.items, l.count, sizeof *l.items, found_cmp);
+        if (l.count)
+            qsort(l.items, l.count, sizeof *l.items, found_cmp);
         st = emit(ls, &l, prefix, delimiter, metadata, fn, ctx, err, errlen);
     }
     found_free(&l);
