@@ -164,7 +164,7 @@ static int set_container(struct storage_location *loc, const char *name, const c
                  url, name);
         return -1;
     }
-    snprintf(loc->container, sizeof loc->container, "%s", name);
+    memcpy(loc->container, name, strlen(name) + 1); /* at most 63 bytes: checked */
     return 0;
 }
 

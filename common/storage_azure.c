@@ -146,7 +146,9 @@ static void key_denied(const struct azure_store *a, const struct answer *an, cha
     /* A bad signature is AuthenticationFailed on Azure, AuthorizationFailure
      * "failed to authenticate" on Azurite. */
     int bad_signature = strcmp(an->code, "AuthenticationFailed") == 0 || contains_ci(an->message, "authenticate");
-    if (bad_signature && (contains_ci(an->detail, "date") || contains_ci(an->detail, "time"))) {
+    /* "Request date header too old", "... not within the permitted time";
+     * not a mismatch's detail, which quotes a string to sign with its date */
+    if (bad_signature && (contains_ci(an->detail, "date header") || contains_ci(an->detail, "permitted time"))) {
         snprintf(why, n, "the service says the request time is off (%s): set this machine's clock right (NTP)",
                  an->detail);
     } else if (bad_signature) {
@@ -525,7 +527,7 @@ static void commit_headers_free(struct storage_kv *h, size_t n) {
 
 /* Block i's id: base64 of "<16 hex of this put>-<7 digits>", 32 characters. */
 static void block_id(const char *nonce, size_t i, char *out, size_t cap) {
-    char raw[25];
+    char raw[48]; /* 24 used: i < 50000 */
     snprintf(raw, sizeof raw, "%s-%07zu", nonce, i);
     codec_base64_encode(raw, 24, out, cap);
 }
