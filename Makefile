@@ -28,8 +28,9 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) $(CFLAGS) -MMD -MP -Icommon -Isim -Ibridge
 MYSQL_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MYSQL_PKG))
 MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
-# The bridge also talks to Kafka and serves HTTP; the sim needs only MySQL.
-BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson
+# The bridge also talks to Kafka, serves HTTP and writes the lake (Azure Blob
+# REST over libcurl, SharedKey signed with libcrypto); the sim needs only MySQL.
+BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto
 BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
 BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)

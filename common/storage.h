@@ -38,15 +38,16 @@ enum storage_status {
 };
 
 struct storage_options {
-    const char *url;            /* file:///abs/path, http(s)://... as above */
-    const char *account;        /* NULL: taken from the URL (host prefix or first path segment) */
-    const char *shared_key;     /* base64 account key, or NULL */
-    const char *sas;            /* SAS token without the leading '?', or NULL */
-    int create_container;       /* open creates a missing container (or folder) */
-    int timeout_ms;             /* one request; 0: 30000 */
-    int max_retries;            /* 0: 8; -1: none */
-    int retry_backoff_ms;       /* first backoff; 0: 200 (doubling, with jitter, up to 10 s) */
-    size_t block_bytes;         /* Put Block size; 0: 4 MiB */
+    const char *url;        /* file:///abs/path, http(s)://... as above */
+    const char *account;    /* NULL: taken from the URL (host prefix or first path segment) */
+    const char *shared_key; /* base64 account key, or NULL */
+    const char *sas;        /* SAS token without the leading '?', or NULL */
+    int create_container;   /* open creates a missing container (or folder) */
+    int timeout_ms;         /* one request; 0: 30000 */
+    int max_retries;        /* 0: 8; -1: none */
+    int retry_backoff_ms;   /* first backoff; 0: 200 (doubling, with jitter, up to 10 s) */
+    size_t block_bytes;     /* Put Block size; 0: 4 MiB. A file up to this size is one Put Blob */
+    int list_page_size;     /* List Blobs' maxresults (1-5000); 0: the service's (5000). For paging tests */
 };
 
 /* A file's metadata: name=value pairs. Names are ASCII identifiers
@@ -60,11 +61,11 @@ struct storage_meta {
 
 /* One entry of a listing, valid during the callback only. */
 struct storage_entry {
-    const char *name;          /* the whole name; a prefix ends with the delimiter */
-    int is_prefix;             /* a "folder" (only with a delimiter) */
-    long long size;            /* bytes; -1 for a prefix */
+    const char *name; /* the whole name; a prefix ends with the delimiter */
+    int is_prefix;    /* a "folder" (only with a delimiter) */
+    long long size;   /* bytes; -1 for a prefix */
     long long last_modified_ms;
-    struct storage_meta meta;  /* empty for a prefix */
+    struct storage_meta meta; /* empty for a prefix */
 };
 
 /* Returns 0 to go on, non-zero to stop the listing (which then answers OK). */
@@ -73,7 +74,9 @@ typedef int (*storage_list_fn)(const struct storage_entry *entry, void *ctx);
 struct storage;
 
 /* Checks the URL and credentials, and that the container (folder) exists,
- * creating it when asked. Returns OK with *out set, or a status with err. */
+ * creating it when asked (Azure: one List Blobs call, so a SAS needs the l
+ * permission; creating a container needs a SharedKey or an account SAS).
+ * Returns OK with *out set, or a status with err. */
 enum storage_status storage_open(const struct storage_options *opt, struct storage **out, char *err, size_t errlen);
 void storage_close(struct storage *s);
 

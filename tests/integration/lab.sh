@@ -188,6 +188,11 @@ check_eq "lab.env: ONPREM_BOOTSTRAP" 127.0.0.1:23092 "${ONPREM_BOOTSTRAP:-}"
 check_eq "lab.env: CLOUD_BOOTSTRAP" 127.0.0.1:23192 "${CLOUD_BOOTSTRAP:-}"
 check_eq "lab.env: AZURITE_BLOB" http://127.0.0.1:23000/devstoreaccount1 "${AZURITE_BLOB:-}"
 check_eq "lab.env: RUN" "$RUN" "${RUN:-}"
+check_eq "lab.env: AZURITE_KEY_FILE" "$RUN/secrets/azurite.key" "${AZURITE_KEY_FILE:-}"
+check_eq "secrets/azurite.key is mode 0600" 600 "$(mode_of "$RUN/secrets/azurite.key")"
+check "secrets/azurite.key holds Azurite's well-known key" \
+  grep -qx 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==' \
+  "$RUN/secrets/azurite.key"
 
 check_eq "sim.properties has exactly the six keys" \
   "dc mysql.database mysql.host mysql.password.file mysql.port mysql.user" \
