@@ -90,7 +90,8 @@ struct fake {
     pthread_mutex_t mu;
     enum fake_auth auth;
     int container_exists;
-    int encode_names; /* List Blobs names as Encoded="true" */
+    int encode_names;  /* List Blobs names as Encoded="true" */
+    int prefixes_last; /* a page's BlobPrefix elements after its Blobs, as Azurite writes them */
     struct blob blobs[MAX_BLOBS];
     int nblobs;
     struct staged staged[1024];
@@ -309,8 +310,8 @@ static enum MHD_Result list_blobs(struct MHD_Connection *c, int nq, char qn[16][
     const char *marker = param(nq, qn, qv, "marker"), *max = param(nq, qn, qv, "maxresults");
     const char *include = param(nq, qn, qv, "include");
     int limit = max ? atoi(max) : 5000, count = 0;
-    size_t plen = prefix ? strlen(prefix) : 0, len = 0, cap = 0;
-    char *out = NULL, line[8192];
+    size_t plen = prefix ? strlen(prefix) : 0, len = 0, cap = 0, plen_out = 0, pcap = 0;
+    char *out = NULL, *prefixes = NULL, line[8192];
     append(&out, &len, &cap,
            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<EnumerationResults ServiceEndpoint=\"http://fake/\" "
            "ContainerName=\"lake\"><Blobs>");
@@ -333,9 +334,11 @@ static enum MHD_Result list_blobs(struct MHD_Connection *c, int nq, char qn[16][
             size_t n = (size_t)(d - b->name) + strlen(delim);
             char group[2048];
             snprintf(group, sizeof group, "%.*s", (int)n, b->name);
-            append(&out, &len, &cap, "<BlobPrefix>");
-            append_name(&out, &len, &cap, group);
-            append(&out, &len, &cap, "</BlobPrefix>");
+            char **where = fk.prefixes_last ? &prefixes : &out;
+            size_t *wlen = fk.prefixes_last ? &plen_out : &len, *wcap = fk.prefixes_last ? &pcap : &cap;
+            append(where, wlen, wcap, "<BlobPrefix>");
+            append_name(where, wlen, wcap, group);
+            append(where, wlen, wcap, "</BlobPrefix>");
             while (i < fk.nblobs && strncmp(fk.blobs[i].name, group, n) == 0)
                 i++;
         } else {
@@ -359,6 +362,9 @@ static enum MHD_Result list_blobs(struct MHD_Connection *c, int nq, char qn[16][
         }
         count++;
     }
+    if (prefixes)
+        append(&out, &len, &cap, prefixes);
+    free(prefixes);
     append(&out, &len, &cap, "</Blobs><NextMarker>");
     if (next) {
         char esc[4096];
@@ -1018,6 +1024,15 @@ static void test_paging(void **state) {
     assert_int_equal(count_seen("GET", "comp=list"), 6);
     assert_int_equal(count_seen("GET", "marker="), 5);
     assert_string_equal(list(s, &l, "p/", "/", 0), want_delim);
+    /* prefixes and blobs in one page, the prefixes written last: still in
+     * name order */
+    put_ok(s, "q/a", "1", NULL, 0);
+    put_ok(s, "q/b/x", "1", NULL, 0);
+    put_ok(s, "q/c", "1", NULL, 0);
+    put_ok(s, "q/d/x", "1", NULL, 0);
+    put_ok(s, "q/e", "1", NULL, 0);
+    fk.prefixes_last = 1;
+    assert_string_equal(list(s, &l, "q/", "/", 0), "q/a 1\nq/b/ -1\nq/c 1\nq/d/ -1\nq/e 1\n");
     /* the callback stops it: no more pages asked */
     forget_seen();
     int seen = 0;
