@@ -446,10 +446,13 @@ static int found_add(struct found_list *l, const char *name, const struct stat *
         l->items = items;
         l->cap = cap;
     }
-    char *copy = strdup(name);
-    if (!copy)
+    struct found *f = &l->items[l->count];
+    f->name = strdup(name);
+    if (!f->name)
         return -1;
-    l->items[l->count++] = (struct found){copy, (long long)sb->st_size, mtime_ms(sb)};
+    f->size = (long long)sb->st_size;
+    f->mtime_ms = mtime_ms(sb);
+    l->count++;
     return 0;
 }
 
