@@ -52,6 +52,10 @@ static enum storage_status io_fail(const struct local_store *ls, const char *op,
         todo = ": check the folder's owner and mode";
     } else if (e == ENOSPC || e == EDQUOT) {
         todo = ": free some space";
+    } else if (e == ENOTDIR || e == EISDIR) {
+        /* Azure's names are flat: "a" and "a/b" can both be blobs */
+        st = STORAGE_INVALID;
+        todo = ": in a local folder a file and a folder cannot have one name";
     }
     snprintf(err, errlen, "local folder %s: %s %s: %s: %s%s", ls->folder, op, name, what, strerror(e), todo);
     return st;
