@@ -101,6 +101,7 @@ struct fake {
     struct seen seen[MAX_SEEN];
     int nseen;
     int bad_signatures;
+    int connections; /* TCP connections accepted */
     unsigned char key[64];
     int keylen;
 };
@@ -109,6 +110,7 @@ struct request {
     char *uri;
     char *body;
     size_t len, cap;
+    int started; /* past the first call, which only has the headers */
 };
 
 static struct fake fk;
@@ -119,6 +121,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
     struct request *rq = calloc(1, sizeof *rq);
     rq->uri = strdup(uri);
     return rq;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code) {
+    (void)cls;
+    (void)c;
+    (void)socket_ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        pthread_mutex_lock(&fk.mu);
+        fk.connections++;
+        pthread_mutex_unlock(&fk.mu);
+    }
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe) {
@@ -603,11 +617,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(method, "PUT") == 0 && !rq->body && MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") &&
-        strcmp(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length"), "0") != 0) {
-        /* the first call, before the body */
-        rq->body = malloc(1);
-        rq->cap = 1;
+    if (!rq->started) {
+        /* answered on a later call: one queued on the first closes the
+         * connection, and the client's connection reuse is under test */
+        rq->started = 1;
         return MHD_YES;
     }
     pthread_mutex_lock(&fk.mu);
@@ -624,10 +637,10 @@ static void fake_start(void) {
     struct sockaddr_in addr = {0};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    fk.daemon =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL, on_request,
-                         NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-                         NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_END);
+    fk.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+                                 on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                 MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
     assert_non_null(fk.daemon);
     fk.port = MHD_get_daemon_info(fk.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
 }
@@ -819,6 +832,9 @@ static void test_roundtrip(void **state) {
     assert_int_equal(storage_delete(s, "topics/t/partition=0/t+0+0000000042.json", err, sizeof err), STORAGE_NOT_FOUND);
     assert_contains(err, "no such blob");
     assert_int_equal(fk.bad_signatures, 0);
+    /* every request of this client went over one kept-alive connection */
+    assert_true(fk.nseen >= 8);
+    assert_int_equal(fk.connections, 1);
     storage_close(s);
 }
 
