@@ -57,7 +57,7 @@ BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(B
 .SECONDARY:
 
 .PHONY: all deps demo test unit bench lint format clean
-all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check
+all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,6 +113,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
 
 # common/kafka.c against a real broker, for tests/integration/kafka.sh.
 $(BUILD)/tests/kafka_check: $(BUILD)/tests/integration/kafka_check.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+# common/storage.c against Azurite and a local folder, for tests/integration/storage.sh.
+$(BUILD)/tests/storage_tool: $(BUILD)/tests/integration/storage_tool.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 

@@ -279,45 +279,87 @@ static int send_request(const struct azure_store *a, const char *method, const c
 
 /* ------------------------------------------------------------- listing --- */
 
-/* Calls fn for each entry of a page; *stop when it asked to. */
-static enum storage_status page_entries(const struct azure_store *a, const struct xml_node *blobs, storage_list_fn fn,
-                                        void *ctx, int *stop, char *err, size_t errlen) {
-    struct storage_meta_buf meta = {0};
-    enum storage_status st = STORAGE_OK;
-    for (const struct xml_node *n = blobs ? blobs->children : NULL; n && !*stop; n = n->next) {
-        int is_prefix = strcmp(n->name, "BlobPrefix") == 0;
-        if (!is_prefix && strcmp(n->name, "Blob") != 0)
+/* An entry of a page: its decoded name and its element. */
+struct page_item {
+    char *name;
+    const struct xml_node *node;
+};
+
+static int page_item_cmp(const void *a, const void *b) {
+    return strcmp(((const struct page_item *)a)->name, ((const struct page_item *)b)->name);
+}
+
+/* The page's Blob and BlobPrefix elements with their names decoded
+ * (entities by the parser, Encoded="true" here), sorted by name: Azurite
+ * puts a page's prefixes after its blobs, and the contract is name order.
+ * A page covers a range of names (the next starts at NextMarker), so
+ * sorting each page sorts the whole listing. NULL (and *n 0) when empty or
+ * out of memory (*oom). */
+static struct page_item *page_items(const struct xml_node *blobs, size_t *n, int *oom) {
+    size_t cap = 0;
+    *n = 0;
+    *oom = 0;
+    for (const struct xml_node *c = blobs ? blobs->children : NULL; c; c = c->next)
+        cap++;
+    struct page_item *items = cap ? calloc(cap, sizeof *items) : NULL;
+    if (cap && !items) {
+        *oom = 1;
+        return NULL;
+    }
+    for (const struct xml_node *c = blobs ? blobs->children : NULL; c; c = c->next) {
+        const struct xml_node *name = xml_child(c, "Name");
+        if (!name || (strcmp(c->name, "Blob") != 0 && strcmp(c->name, "BlobPrefix") != 0))
             continue;
-        const struct xml_node *name_node = xml_child(n, "Name");
-        if (!name_node)
-            continue;
-        const char *encoded = xml_attr(name_node, "Encoded");
-        char *decoded = encoded && strcmp(encoded, "true") == 0
-                            ? codec_pct_decode(name_node->text, strlen(name_node->text))
-                            : strdup(name_node->text);
+        const char *encoded = xml_attr(name, "Encoded");
+        char *decoded = encoded && strcmp(encoded, "true") == 0 ? codec_pct_decode(name->text, strlen(name->text))
+                                                                : strdup(name->text);
         if (!decoded) {
-            st = no_memory(a, "list", err, errlen);
+            *oom = 1;
             break;
         }
-        struct storage_entry e = {decoded, is_prefix, -1, 0, {0, NULL, NULL}};
-        storage_meta_buf_clear(&meta);
-        if (!is_prefix) {
-            const struct xml_node *props = xml_child(n, "Properties");
-            const char *size = xml_child_text(props, "Content-Length");
-            const char *modified = xml_child_text(props, "Last-Modified");
-            e.size = size ? strtoll(size, NULL, 10) : 0;
-            if (modified)
-                codec_http_date_parse(modified, &e.last_modified_ms);
-            const struct xml_node *md = xml_child(n, "Metadata");
-            for (const struct xml_node *m = md ? md->children : NULL; m && st == STORAGE_OK; m = m->next)
-                if (storage_meta_buf_add(&meta, m->name, strlen(m->name), m->text, strlen(m->text)) != 0)
-                    st = no_memory(a, "list", err, errlen);
-            e.meta = storage_meta_buf_view(&meta);
-        }
-        if (st == STORAGE_OK && fn(&e, ctx))
-            *stop = 1;
-        free(decoded);
+        items[(*n)++] = (struct page_item){decoded, c};
     }
+    if (*n)
+        qsort(items, *n, sizeof *items, page_item_cmp);
+    return items;
+}
+
+/* The entry of a Blob element: size, time, metadata (into meta). */
+static int blob_entry(const struct xml_node *blob, struct storage_meta_buf *meta, struct storage_entry *e) {
+    const struct xml_node *props = xml_child(blob, "Properties");
+    const char *size = xml_child_text(props, "Content-Length");
+    const char *modified = xml_child_text(props, "Last-Modified");
+    e->size = size ? strtoll(size, NULL, 10) : 0;
+    if (modified)
+        codec_http_date_parse(modified, &e->last_modified_ms);
+    const struct xml_node *md = xml_child(blob, "Metadata");
+    for (const struct xml_node *m = md ? md->children : NULL; m; m = m->next)
+        if (storage_meta_buf_add(meta, m->name, strlen(m->name), m->text, strlen(m->text)) != 0)
+            return -1;
+    e->meta = storage_meta_buf_view(meta);
+    return 0;
+}
+
+/* Calls fn for each entry of a page, in name order; *stop when it asked to. */
+static enum storage_status page_entries(const struct azure_store *a, const struct xml_node *blobs, storage_list_fn fn,
+                                        void *ctx, int *stop, char *err, size_t errlen) {
+    size_t n;
+    int oom;
+    struct page_item *items = page_items(blobs, &n, &oom);
+    struct storage_meta_buf meta = {0};
+    enum storage_status st = oom ? no_memory(a, "list", err, errlen) : STORAGE_OK;
+    for (size_t i = 0; i < n && st == STORAGE_OK && !*stop; i++) {
+        int is_prefix = strcmp(items[i].node->name, "BlobPrefix") == 0;
+        struct storage_entry e = {items[i].name, is_prefix, -1, 0, {0, NULL, NULL}};
+        storage_meta_buf_clear(&meta);
+        if (!is_prefix && blob_entry(items[i].node, &meta, &e) != 0)
+            st = no_memory(a, "list", err, errlen);
+        else if (fn(&e, ctx))
+            *stop = 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(items[i].name);
+    free(items);
     storage_meta_buf_free(&meta);
     return st;
 }

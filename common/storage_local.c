@@ -52,6 +52,10 @@ static enum storage_status io_fail(const struct local_store *ls, const char *op,
         todo = ": check the folder's owner and mode";
     } else if (e == ENOSPC || e == EDQUOT) {
         todo = ": free some space";
+    } else if (e == ENOTDIR || e == EISDIR) {
+        /* Azure's names are flat: "a" and "a/b" can both be blobs */
+        st = STORAGE_INVALID;
+        todo = ": in a local folder a file and a folder cannot have one name";
     }
     snprintf(err, errlen, "local folder %s: %s %s: %s: %s%s", ls->folder, op, name, what, strerror(e), todo);
     return st;
@@ -446,10 +450,13 @@ static int found_add(struct found_list *l, const char *name, const struct stat *
         l->items = items;
         l->cap = cap;
     }
-    char *copy = strdup(name);
-    if (!copy)
+    struct found *f = &l->items[l->count];
+    f->name = strdup(name);
+    if (!f->name)
         return -1;
-    l->items[l->count++] = (struct found){copy, (long long)sb->st_size, mtime_ms(sb)};
+    f->size = (long long)sb->st_size;
+    f->mtime_ms = mtime_ms(sb);
+    l->count++;
     return 0;
 }
 

@@ -140,7 +140,8 @@ static void reference(struct parser *ps, struct buf *b) {
         return;
     }
     char u[4];
-    if (buf_add(b, u, utf8_encode(cp, u)) != 0)
+    size_t n = utf8_encode(cp, u);
+    if (buf_add(b, u, n) != 0)
         fail(ps, "out of memory");
     ps->p = q + 1;
 }

@@ -437,6 +437,20 @@ static void test_not_found(void **state) {
     assert_int_equal(storage_get(s, "dir/file", 0, -1, &data, &n, err, sizeof err), STORAGE_NOT_FOUND);
 }
 
+/* "a" and "a/b" can both be blobs, not both files: refused, and said. */
+static void test_file_folder_clash(void **state) {
+    struct storage *s = *state;
+    put(s, "a/b", "x", NULL, 0, STORAGE_OK);
+    char err[512];
+    assert_int_equal(storage_put(s, "a", "y", 1, NULL, NULL, 0, err, sizeof err), STORAGE_INVALID);
+    assert_contains(err, "a file and a folder cannot have one name");
+    assert_int_equal(storage_put(s, "a/b/c", "y", 1, NULL, NULL, 0, err, sizeof err), STORAGE_INVALID);
+    assert_contains(err, "a file and a folder cannot have one name");
+    assert_int_equal(storage_put(s, "a", "y", 1, NULL, NULL, STORAGE_PUT_IF_ABSENT, err, sizeof err), STORAGE_EXISTS);
+    struct listing l;
+    assert_string_equal(list(s, &l, "", NULL, 0), "a/b 1\n");
+}
+
 static void test_invalid_names(void **state) {
     struct storage *s = *state;
     static const struct {
@@ -483,6 +497,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_folder_clash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_names, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
