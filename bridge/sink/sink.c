@@ -825,8 +825,13 @@ struct sink *sink_new(const struct sink_settings *s, const rd_kafka_conf_t *conf
                                    strcmp(value, "65536") == 0
                                ? "16384"
                                : value;
-    const char *extra[] = {"partition.assignment.strategy", "cooperative-sticky", "queued.max.messages.kbytes",
-                           prefetch, NULL};
+    const char *extra[] = {"partition.assignment.strategy",
+                           "cooperative-sticky",
+                           "queued.max.messages.kbytes",
+                           prefetch,
+                           s->instance_id ? "group.instance.id" : NULL,
+                           s->instance_id,
+                           NULL};
     k->rk = kafka_consumer_new_with(copy, s->group_id, extra, err, errlen);
     rd_kafka_conf_destroy(copy);
     if (!k->rk) {

@@ -20,6 +20,9 @@ const struct config_key sink_keys[] = {
      "how often the cluster's topics are looked up (a new matching topic is picked up)"},
     {"sink.group.id", CONFIG_STRING, NULL, 0, 0,
      "the sinks' consumer group: sinks of one group share the partitions (default <dc>-sink)"},
+    {"sink.instance.id", CONFIG_STRING, NULL, 0, 0,
+     "this sink's static membership in the group (group.instance.id): restarted with the same id it gets its "
+     "partitions back at once instead of after cloud.kafka.session.timeout.ms; unique per live sink"},
     {"sink.url", CONFIG_STRING, "lake", 0, 0,
      "the lake: a folder (a path or file:///path), Azurite (http://127.0.0.1:10000/devstoreaccount1/<container>) "
      "or an account (https://<account>.blob.core.windows.net/<container>, or the dfs host)"},
@@ -193,6 +196,9 @@ int sink_settings_load(const struct config *cfg, struct sink_settings *s, char *
         snprintf(s->group_buf, sizeof s->group_buf, "%s-sink", s->dc);
         s->group_id = s->group_buf;
     }
+    s->instance_id = config_get(cfg, "sink.instance.id");
+    if (s->instance_id && !*s->instance_id)
+        s->instance_id = NULL;
     s->account_name = config_get(cfg, "sink.account.name");
     if (s->account_name && !*s->account_name)
         s->account_name = NULL;

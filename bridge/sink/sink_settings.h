@@ -23,6 +23,7 @@ extern const struct config_key *const sink_schema[];
 struct sink_settings {
     const char *dc;
     const char *group_id;
+    const char *instance_id; /* sink.instance.id; NULL: a dynamic member */
     const char *topics_text; /* POSIX extended regex matched against the whole name */
     regex_t topics;
     int compiled;

@@ -297,7 +297,8 @@ void uploader_stop(struct uploader *u, int timeout_ms) {
         pthread_join(u->thread, NULL);
         if (u->abandoned)
             log_warn("lake: %d flushes not written (the lake did not answer in time): the next start writes them "
-                     "again from Kafka", u->abandoned);
+                     "again from Kafka",
+                     u->abandoned);
     }
     for (struct upload_job *j = u->head, *next; j; j = next) {
         next = j->next;

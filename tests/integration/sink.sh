@@ -39,12 +39,13 @@ produce() {
     }
   }' | kcat -P -b "$CLOUD_BOOTSTRAP" -t "$topic" -K '|' -Z >>"$WORK/produce.log" 2>&1
 }
-# topic NAME PARTITIONS: makes the topic on the cloud cluster.
-topic() {
-  kcat -L -b "$CLOUD_BOOTSTRAP" -t "$1" 2>/dev/null | grep -q "topic \"$1\" with" && return 0
-  "$(dirname "$BIN")/tests/kafka_check" -b "$CLOUD_BOOTSTRAP" ensure "$1" "$2" 1 >>"$WORK/kafka_check.log" 2>&1 ||
-    build/release/tests/kafka_check -b "$CLOUD_BOOTSTRAP" ensure "$1" "$2" 1 >>"$WORK/kafka_check.log" 2>&1
-}
+# topic NAME PARTITIONS: makes the topic on the cloud cluster (a metadata
+# request for a missing topic would make it with one partition).
+case $BIN in
+*build/*/bin) KCHECK=$(dirname "$BIN")/tests/kafka_check ;;
+*) KCHECK=build/release/tests/kafka_check ;;
+esac
+topic() { "$KCHECK" -b "$CLOUD_BOOTSTRAP" ensure "$1" "$2" 1 >>"$WORK/kafka_check.log" 2>&1; }
 # sink_bg NAME [args]: a sink of group NAME with metrics on $HTTP, its log
 # $WORK/NAME.log; its pid in $BG_PID.
 sink_bg() {
@@ -95,7 +96,7 @@ pid=$BG_PID
 check "f1: healthy" healthy
 lake_equal "f1: every record of $T in exactly one file, in order, every file parses" 60 --dir "$LAKE" $T
 check "f1: /metrics counts the records written" test "$(metric bridgelab_sink_records_total)" -eq 3000
-check "f1: /metrics counts the files" test "$(metric bridgelab_sink_files_total)" -ge 9
+check "f1: /metrics counts the files (3000 records, 400 a file at most)" test "$(metric bridgelab_sink_files_total)" -ge 8
 curl -s "http://$HTTP/metrics" >"$WORK/f1.metrics"
 check "f1: /metrics: per-partition lag, 0 once written" \
   grep -q "^bridgelab_sink_lag_records{topic=\"$T\",partition=\"0\"} 0$" "$WORK/f1.metrics"
@@ -206,7 +207,7 @@ T=sk_field
 topic $T 2
 {
   i=0
-  for region in "north east" "100%" "a+b" "x/y" "Zürich" "." "" "tab	in"; do
+  for region in "north east" "100%" "a+b" "x/y" "Zürich" "." "" 'tab\tin'; do
     for n in 1 2 3; do
       i=$((i + 1))
       printf 'k%d|{"id":%d,"region":"%s"}\n' "$i" "$i" "$region"
@@ -267,7 +268,7 @@ topic $T 3
 # the load: 200 records every 0.3 s until the kills are done
 (
   i=0
-  while [ ! -e "$WORK/a2.stop" ] && [ $i -lt 1000 ]; do
+  while [ ! -e "$WORK/a2.stop" ] && [ $i -lt 500 ]; do
     produce $T $((i * 200)) 200 30
     i=$((i + 1))
     sleep 0.3
@@ -275,9 +276,10 @@ topic $T 3
 ) &
 producer=$!
 at_exit "touch '$WORK/a2.stop'"
+# static membership: a sink restarted with its sink.instance.id gets its partitions back at once
 for round in $(seq 1 10); do
   sink_bg a2 -X sink.url="$(azure_url sk-a2)" -X sink.topics="$T" -X sink.flush.size=150 \
-    -X sink.rotate.schedule.interval.ms=300
+    -X sink.rotate.schedule.interval.ms=300 -X sink.instance.id=a2
   kill_mid_work "$BG_PID" files_written
 done
 check_kills "a2: SIGKILLs of the sink while it writes files" 10
@@ -295,12 +297,13 @@ T=sk_group
 topic $T 4
 produce $T 0 2000
 HTTP2=${HTTP%:*}:$((${HTTP##*:} + 100))
+# the survivor takes a killed member's partitions after its session times out (6 s here)
 sink_bg a3 -X sink.url="$(azure_url sk-a3)" -X sink.topics="$T" -X sink.flush.size=100 \
-  -X sink.rotate.schedule.interval.ms=300
+  -X sink.rotate.schedule.interval.ms=300 -X cloud.kafka.session.timeout.ms=6000
 one=$BG_PID
 bg_start "$WORK/a3-two.log" "$BRIDGE" sink -F "$PROPS" -X sink.group.id=a3 -X sink.topics.refresh.ms=500 \
   -X sink.http.listen="$HTTP2" -X sink.url="$(azure_url sk-a3)" -X sink.topics="$T" -X sink.flush.size=100 \
-  -X sink.rotate.schedule.interval.ms=300
+  -X sink.rotate.schedule.interval.ms=300 -X cloud.kafka.session.timeout.ms=6000
 two=$BG_PID
 check "a3: both healthy" healthy
 shared() {
