@@ -780,7 +780,8 @@ void sink_metrics_read(struct sink *k, struct sink_metrics *m) {
 size_t sink_partitions_read(struct sink *k, struct sink_partition_status *out, size_t max) {
     pthread_mutex_lock(&k->lock);
     size_t n = k->status_count < max ? k->status_count : max;
-    memcpy(out, k->status, n * sizeof *out);
+    if (n)
+        memcpy(out, k->status, n * sizeof *out);
     pthread_mutex_unlock(&k->lock);
     return n;
 }

@@ -24,11 +24,13 @@ case $BIN in
 *) TOOL=build/release/tests/storage_tool ;;
 esac
 PY=.deps/venv/bin/python
-URL=$AZURITE_BLOB/lake
+# a container of its own: the lab's sink writes "lake"
+CONTAINER=storage-suite
+URL=$AZURITE_BLOB/$CONTAINER
 KEY=$AZURITE_KEY_FILE
 
 st() { "$TOOL" -u "$URL" -k "$KEY" -w 50 "$@"; }
-sdk() { "$PY" tests/integration/storage_check.py "$AZURITE_BLOB" "$KEY" lake "$@"; }
+sdk() { "$PY" tests/integration/storage_check.py "$AZURITE_BLOB" "$KEY" "$CONTAINER" "$@"; }
 sortmeta() { "$PY" tests/integration/storage_check.py - - - sortmeta; }
 local_st() { "$TOOL" -u "file://$WORK/lake" "$@"; }
 random_file() { head -c "$2" /dev/urandom >"$1"; }
@@ -40,9 +42,9 @@ check "the lab wrote Azurite's key file" test -s "$KEY"
 
 # --- the container --------------------------------------------------------------
 check_ran "open a missing container: not found, and how to create it" 2 "$WORK/open-missing" \
-  "container lake does not exist in account devstoreaccount1: create it or set sink.create.container=true" st open
+  "container $CONTAINER does not exist in account devstoreaccount1: create it or set sink.create.container=true" st open
 check_ran "open with create: made, described without the key" 0 "$WORK/open-create" \
-  "^azure blob $AZURITE_BLOB/lake \(SharedKey\)$" st -c open
+  "^azure blob $AZURITE_BLOB/$CONTAINER \(SharedKey\)$" st -c open
 check "... and the SDK sees the container" sdk exists
 check "... the key is in no output" bash -c "! grep -qF '$(cat "$KEY")' '$WORK/open-missing' '$WORK/open-create'"
 
