@@ -157,6 +157,34 @@ if [ "$MM2" != 0 ]; then
   bench/mm2.sh fetch 2>>"$WORK/mm2.log" || die "MirrorMaker 2 cannot be fetched: read $WORK/mm2.log"
 fi
 
+# --- latency at a steady rate, first: on a quiet lab ---------------------
+# Measured before the catch-ups: their topics, dropped after each round, are
+# deleted by the brokers a minute later, and that I/O would be measured too.
+lat_topic=bench_repl_latency
+bin/replicate-load fill "$ONPREM_BOOTSTRAP" "$lat_topic" "$PARTITIONS" 0 100 >/dev/null ||
+  die "creating $lat_topic failed"
+replicate_start bench-latency "$lat_topic" '${topic}.live'
+deadline=$((SECONDS + 60))
+until [ "$(metric bridgelab_replicate_partitions "$(curl -s --max-time 2 "http://$HTTP/metrics" || true)")" = "$PARTITIONS" ]; do
+  replicate_alive
+  [ "$SECONDS" -lt "$deadline" ] || die "replicate did not take $lat_topic within 60 s: read $WORK/replicate.log"
+  sleep 0.1
+done
+say "latency: $LAT_RATE records/s for $LAT_SECONDS s through bridge replicate"
+lat_line=$(bin/replicate-load latency "$ONPREM_BOOTSTRAP" "$CLOUD_BOOTSTRAP" "$lat_topic" "$lat_topic.live" \
+  "$LAT_RATE" "$LAT_SECONDS") || die "the latency run failed"
+text=$(curl -s --max-time 2 "http://$HTTP/metrics" || true)
+own_p50=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.5"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
+own_p99=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.99"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
+lat_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$replicate_pid/status")
+replicate_stop
+say "$lat_line; replicate's own metric (source timestamp → delivered, before the commit): p50 $own_p50 ms, p99 $own_p99 ms; peak RSS $(mib "$lat_rss") MiB"
+lat_p50=$(sed -n 's/.* p50 \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
+lat_p99=$(sed -n 's/.* p99 \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
+lat_max=$(sed -n 's/.* max \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
+lat_unread=$(sed -n 's/.*(\([0-9]*\) not read)$/\1/p' <<<"$lat_line")
+bin/replicate-load drop "$CLOUD_BOOTSTRAP" 'bench_repl_latency\.live'
+
 # --- catch-up, per size ------------------------------------------------------
 warmed=0
 for size in $SIZES; do
@@ -197,32 +225,6 @@ for size in $SIZES; do
       die "$WORK/$f-$size does not hold $ROUNDS rounds: the catch-up of $size-byte records did not finish"
   done
 done
-
-# --- latency at a steady rate ----------------------------------------------
-lat_topic=bench_repl_latency
-bin/replicate-load fill "$ONPREM_BOOTSTRAP" "$lat_topic" "$PARTITIONS" 0 100 >/dev/null ||
-  die "creating $lat_topic failed"
-replicate_start bench-latency "$lat_topic" '${topic}.live'
-deadline=$((SECONDS + 60))
-until [ "$(metric bridgelab_replicate_partitions "$(curl -s --max-time 2 "http://$HTTP/metrics" || true)")" = "$PARTITIONS" ]; do
-  replicate_alive
-  [ "$SECONDS" -lt "$deadline" ] || die "replicate did not take $lat_topic within 60 s: read $WORK/replicate.log"
-  sleep 0.1
-done
-say "latency: $LAT_RATE records/s for $LAT_SECONDS s through bridge replicate"
-lat_line=$(bin/replicate-load latency "$ONPREM_BOOTSTRAP" "$CLOUD_BOOTSTRAP" "$lat_topic" "$lat_topic.live" \
-  "$LAT_RATE" "$LAT_SECONDS") || die "the latency run failed"
-text=$(curl -s --max-time 2 "http://$HTTP/metrics" || true)
-own_p50=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.5"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
-own_p99=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.99"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
-lat_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$replicate_pid/status")
-replicate_stop
-say "$lat_line; replicate's own metric (source timestamp → delivered, before the commit): p50 $own_p50 ms, p99 $own_p99 ms; peak RSS $(mib "$lat_rss") MiB"
-lat_p50=$(sed -n 's/.* p50 \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
-lat_p99=$(sed -n 's/.* p99 \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
-lat_max=$(sed -n 's/.* max \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
-lat_unread=$(sed -n 's/.*(\([0-9]*\) not read)$/\1/p' <<<"$lat_line")
-bin/replicate-load drop "$CLOUD_BOOTSTRAP" 'bench_repl_latency\.live'
 
 # --- the section -----------------------------------------------------------
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.0f %%", 100 * a / b; else print "-"}'; }
