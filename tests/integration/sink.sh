@@ -214,6 +214,7 @@ topic $T 2
     done
   done
   printf 'k100|{"id":100,"region":null}\nk101|{"id":101}\n'
+  printf 'key with spaces %%+/ and é|{"id":102,"region":"keys"}\n'
 } | kcat -P -b "$CLOUD_BOOTSTRAP" -t $T -K '|' >>"$WORK/produce.log" 2>&1
 LAKE=$WORK/lake-f7
 sink_bg f7 -X sink.url="$LAKE" -X sink.topics="$T" -X sink.partitioner=field -X sink.partition.field.name=region \
@@ -249,6 +250,28 @@ pid=$BG_PID
 lake_equal "f8: time partitioner on the record time" 30 --dir "$LAKE" --partitioner time $T
 check_stop "f8: SIGTERM: exit 0 (record time)" "$pid"
 
+# --- f9: sink.max.buffer.bytes bounds memory, whatever the partitions ---
+T=sk_memory
+topic $T 8
+produce $T 0 8000
+LAKE=$WORK/lake-f9
+sink_bg f9 -X sink.url="$LAKE" -X sink.topics="$T" -X sink.flush.size=100000 -X sink.rotate.schedule.interval.ms=-1 \
+  -X sink.max.buffer.bytes=65536
+pid=$BG_PID
+check "f9: healthy" healthy
+buffered_max=0
+for i in $(seq 50); do
+  b=$(metric bridgelab_sink_buffered_bytes)
+  [ "${b:-0}" -le "$buffered_max" ] || buffered_max=$b
+  [ "$(metric bridgelab_sink_records_total)" = 8000 ] && break
+  sleep 0.1
+done
+lake_equal "f9: a 64 KiB buffer over 8 partitions: files closed early, every record once" 60 --dir "$LAKE" $T
+check "f9: the buffer stayed within sink.max.buffer.bytes and a file's growth (seen: $buffered_max bytes)" \
+  test "$buffered_max" -le $((65536 * 2))
+check "f9: no file reached flush.size: memory closed them" test "$(metric bridgelab_sink_files_total)" -gt 8
+check_stop "f9: SIGTERM: exit 0" "$pid"
+
 # --- a1: Azurite, read back by Microsoft's SDK ---
 T=sk_a1
 topic $T 3
@@ -261,6 +284,15 @@ lake_equal "a1: Azurite: Microsoft's SDK lists and downloads the files: every re
   --azure "$(azure_url sk-a1)" --key-file "$KEY_FILE" $T
 check_stop "a1: SIGTERM: exit 0" "$pid"
 check "a1: the key is never logged" bash -c "! grep -qF '$(head -c 20 "$KEY_FILE")' '$WORK/a1.log'"
+
+# --- a1b: Azurite with the field partitioner and CSV: blob names that need encoding ---
+sink_bg a1b -X sink.url="$(azure_url sk-a1b)" -X sink.topics=sk_field -X sink.partitioner=field \
+  -X sink.partition.field.name=region -X sink.format=csv -X sink.rotate.schedule.interval.ms=500
+pid=$BG_PID
+check "a1b: healthy" healthy
+lake_equal "a1b: Azurite, CSV, folders of escaped values (spaces, %, +, /, UTF-8): the SDK reads every record once" 30 \
+  --azure "$(azure_url sk-a1b)" --key-file "$KEY_FILE" --format csv --partitioner field:region sk_field
+check_stop "a1b: SIGTERM: exit 0" "$pid"
 
 # --- a2: SIGKILLs under load, wall-clock rotation on ---
 T=sk_kills
@@ -366,6 +398,11 @@ check_ran "bad: an expired SAS: said so" 1 "$WORK/bad-sas.out" "SAS" \
   env -u AZURE_STORAGE_KEY "$BRIDGE" sink -F "$PROPS" -X sink.url="$(azure_url sk-sas)" -X sink.account.key.file= \
   -X sink.sas.file="$WORK/expired.sas" -X sink.http.listen=
 check "bad: the SAS signature is not printed" bash -c "! grep -q 'sig=' '$WORK/bad-sas.out'"
+sed 's/sig=[^&]*/sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D/' "$WORK/expired.sas" |
+  sed 's/se=[^&]*/se=2099-01-01T00%3A00%3A00Z/' >"$WORK/wrong.sas"
+check_ran "bad: a SAS with a wrong signature: said so" 1 "$WORK/bad-sas2.out" "SAS" \
+  env -u AZURE_STORAGE_KEY "$BRIDGE" sink -F "$PROPS" -X sink.url="$(azure_url sk-sas)" -X sink.account.key.file= \
+  -X sink.sas.file="$WORK/wrong.sas" -X sink.http.listen=
 check_ran "bad: a missing container: named, with the fix" 1 "$WORK/bad-container.out" \
   "sk-missing.*sink.create.container=true" "$BRIDGE" sink -F "$PROPS" -X sink.url="$(azure_url sk-missing)" \
   -X sink.create.container=false -X sink.http.listen=
