@@ -890,8 +890,9 @@ static int read_burst(struct sink *k, char *err, size_t errlen) {
             take_record(k, m);
         }
         rd_kafka_message_destroy(m);
-        if (clock_mono_ms() >= until)
-            return 0;
+        if (clock_mono_ms() >= until ||
+            k->open_memory + uploader_queued_bytes(k->uploader) > (size_t)k->s->max_buffer_bytes)
+            return 0; /* bound_memory's turn */
     }
     return 0;
 }
