@@ -27,6 +27,7 @@
 #define STOP_WAIT_MS 30000
 #define PATH_CAP 2048
 #define PUBLISH_MS 200
+#define MEMORY_WAIT_MS 200 /* reading waits this long for uploads before it pauses */
 
 struct open_file {
     char encoded[PATH_CAP];
@@ -415,6 +416,9 @@ static void bound_memory(struct sink *k) {
             break;
         flush_part(k, biggest);
     }
+    /* uploads under way: wait for them a little (a pause and resume of the fetchers costs more) */
+    if (!k->paused_for_memory && k->open_memory < max)
+        uploader_wait_below(k->uploader, max - k->open_memory, MEMORY_WAIT_MS);
     size_t used = k->open_memory + uploader_queued_bytes(k->uploader);
     if (!k->paused_for_memory && used > max) {
         k->paused_for_memory = 1;

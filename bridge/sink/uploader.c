@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "latency.h"
@@ -351,6 +352,23 @@ int uploader_wait_idle(struct uploader *u, int timeout_ms) {
     int idle = u->queued_jobs == 0;
     pthread_mutex_unlock(&u->lock);
     return idle;
+}
+
+int uploader_wait_below(struct uploader *u, size_t bytes, int timeout_ms) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&u->lock);
+    while (u->queued_bytes > bytes && pthread_cond_timedwait(&u->changed, &u->lock, &until) == 0)
+        ;
+    int below = u->queued_bytes <= bytes;
+    pthread_mutex_unlock(&u->lock);
+    return below;
 }
 
 size_t uploader_queued_bytes(struct uploader *u) {

@@ -82,6 +82,8 @@ void upload_job_free(struct upload_job *job);
 int uploader_next_result(struct uploader *u, struct upload_result *out);
 /* Waits up to timeout_ms for the queue to empty; 1 when it did. */
 int uploader_wait_idle(struct uploader *u, int timeout_ms);
+/* Waits up to timeout_ms until the queued flushes hold at most bytes; 1 when they do. */
+int uploader_wait_below(struct uploader *u, size_t bytes, int timeout_ms);
 
 /* Memory held by queued and uploading flushes. */
 size_t uploader_queued_bytes(struct uploader *u);
