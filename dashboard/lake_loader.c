@@ -382,7 +382,8 @@ int lake_loader_poll(struct lake_loader *l) {
     health(&l->lake_down, st != STORAGE_OK, "the lake cannot be listed", err);
     if (st != STORAGE_OK)
         return -1;
-    qsort(l->files, l->count, sizeof *l->files, file_order);
+    if (l->count > 1)
+        qsort(l->files, l->count, sizeof *l->files, file_order);
     int loaded = 0, rc = 0;
     for (size_t i = 0; i < l->count && rc >= 0; i++) {
         rc = load_file(l, &l->files[i], err, sizeof err);

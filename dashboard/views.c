@@ -62,7 +62,8 @@ enum by { BY_REVENUE, BY_UNITS, BY_MARGIN, BY_ORDERS };
 static const char *const by_names[] = {"revenue", "units", "margin", "orders"};
 
 struct params {
-    const char *dc; /* NULL: every dc */
+    const char *dc; /* NULL: every dc; else dc_text */
+    char dc_text[17];
     long long from, to;
     int timed; /* from or to given */
     int top;
@@ -90,7 +91,10 @@ static int parse_dc(const char *text, struct params *p, struct answer *a) {
     int ok = n >= 1 && n <= 16;
     for (size_t i = 0; ok && i < n; i++)
         ok = islower((unsigned char)text[i]) || isdigit((unsigned char)text[i]) || text[i] == '_';
-    p->dc = text;
+    if (ok) {
+        memcpy(p->dc_text, text, n + 1);
+        p->dc = p->dc_text;
+    }
     return ok ? 0 : bad(a, 400, "%s: a data-centre code of 1 to 16 characters a-z, 0-9 or _ (e.g. dc01)", "dc");
 }
 
@@ -122,7 +126,7 @@ static int parse_by(const char *text, unsigned allowed, struct params *p, struct
 
 static int parse_params(const struct view_request *req, unsigned by_allowed, struct params *p, struct answer *a) {
     const char *v;
-    *p = (struct params){NULL, INT64_MIN, INT64_MAX, 0, DEFAULT_TOP, BY_REVENUE, 0};
+    *p = (struct params){NULL, "", INT64_MIN, INT64_MAX, 0, DEFAULT_TOP, BY_REVENUE, 0};
     if ((v = req->arg(req->ctx, "format"))) {
         p->csv = strcmp(v, "csv") == 0;
         if (!p->csv && strcmp(v, "json") != 0)
@@ -130,10 +134,12 @@ static int parse_params(const struct view_request *req, unsigned by_allowed, str
     }
     if ((v = req->arg(req->ctx, "dc")) && parse_dc(v, p, a) != 0)
         return -1;
-    const char *from = req->arg(req->ctx, "from"), *to = req->arg(req->ctx, "to");
-    if ((from && parse_time("from", from, &p->from, a) != 0) || (to && parse_time("to", to, &p->to, a) != 0))
+    if ((v = req->arg(req->ctx, "from")) && parse_time("from", v, &p->from, a) != 0)
         return -1;
-    p->timed = from || to;
+    p->timed = v != NULL;
+    if ((v = req->arg(req->ctx, "to")) && parse_time("to", v, &p->to, a) != 0)
+        return -1;
+    p->timed |= v != NULL;
     if (p->from > p->to)
         return bad(a, 400, "%s: must not be after to", "from");
     if ((v = req->arg(req->ctx, "top")) && parse_top(v, p, a) != 0)
