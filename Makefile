@@ -33,6 +33,10 @@ MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
 BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto
 BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
 BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
+# The dashboard keeps what it loads from the lake in sqlite3.
+DASHBOARD_PKGS := sqlite3 jansson
+DASHBOARD_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DASHBOARD_PKGS) 2>/dev/null)
+DASHBOARD_LIBS = $(shell $(PKG_CONFIG) --libs $(DASHBOARD_PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -43,11 +47,14 @@ SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 # (bridge/cdc/, ...). A stage includes its own headers plainly, the face
 # includes them as "cdc/cdc.h" (-Ibridge).
 BRIDGE_LIB_SRC := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c))
+# dashboard/main.c is the binary's face; the rest is libdashboard.a.
+DASHBOARD_LIB_SRC := $(filter-out dashboard/main.c,$(wildcard dashboard/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 COMMON_LIB := $(BUILD)/libcommon.a
 SIM_LIB := $(BUILD)/libsim.a
 BRIDGE_LIB := $(BUILD)/libbridge.a
+DASHBOARD_LIB := $(BUILD)/libdashboard.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
@@ -57,7 +64,7 @@ BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(B
 .SECONDARY:
 
 .PHONY: all deps demo test unit bench lint format clean
-all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool
+all: $(PROGRAMS) $(BENCH_PROGRAMS) $(DASHBOARD_LIB) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -65,7 +72,9 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/bridge/%.o: EXTRA_CFLAGS = $(BRIDGE_CFLAGS)
 
-$(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS)
+$(BUILD)/dashboard/%.o: EXTRA_CFLAGS = $(DASHBOARD_CFLAGS)
+
+$(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS) -Idashboard
 
 $(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
@@ -76,6 +85,10 @@ $(SIM_LIB): $(SIM_LIB_SRC:%.c=$(BUILD)/%.o)
 	$(AR) rcs $@ $^
 
 $(BRIDGE_LIB): $(BRIDGE_LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(DASHBOARD_LIB): $(DASHBOARD_LIB_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
@@ -107,9 +120,9 @@ $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafk
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(DASHBOARD_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(DASHBOARD_LIBS) -lsqlite3 $(CMOCKA_LIBS) -lpthread -lm -o $@
 
 # common/kafka.c against a real broker, for tests/integration/kafka.sh.
 $(BUILD)/tests/kafka_check: $(BUILD)/tests/integration/kafka_check.o $(COMMON_LIB)
@@ -160,11 +173,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] dashboard/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
 lint:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim -Ibridge common sim bridge bench tests/unit
+	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim -Ibridge -Idashboard common sim bridge dashboard bench tests/unit
 
 format:
 	clang-format -i $(FORMAT_FILES)
