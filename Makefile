@@ -33,6 +33,10 @@ MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
 BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto
 BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
 BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
+# The dashboard serves HTTP, probes the stages (libcurl, MySQL) and keeps sqlite.
+DASH_PKGS := $(BRIDGE_PKGS) sqlite3
+DASH_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DASH_PKGS) 2>/dev/null)
+DASH_LIBS = $(shell $(PKG_CONFIG) --libs $(DASH_PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -43,13 +47,20 @@ SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 # (bridge/cdc/, ...). A stage includes its own headers plainly, the face
 # includes them as "cdc/cdc.h" (-Ibridge).
 BRIDGE_LIB_SRC := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c))
+# dashboard/: every file but main.c is the library; the page and uPlot are
+# embedded by a generated C file (dashboard/embed_assets.sh) under build/.
+DASH_LIB_SRC := $(filter-out dashboard/main.c,$(wildcard dashboard/*.c))
+DASH_ASSETS := $(wildcard dashboard/assets/*) deps/dashboard/node_modules/uplot/dist/uPlot.iife.min.js \
+  deps/dashboard/node_modules/uplot/dist/uPlot.min.css
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 COMMON_LIB := $(BUILD)/libcommon.a
 SIM_LIB := $(BUILD)/libsim.a
 BRIDGE_LIB := $(BUILD)/libbridge.a
+DASH_LIB := $(BUILD)/libdashboard.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
+# bin/dashboard needs the data side (store, lake loader, views): built once it is there.
+PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge) $(if $(wildcard dashboard/store.h),$(BIN)/dashboard)
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
   $(BIN)/replicate-load
 
@@ -57,7 +68,8 @@ BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(B
 .SECONDARY:
 
 .PHONY: all deps demo test unit bench lint format clean
-all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool
+all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool \
+  $(BUILD)/tests/dashboard_fake
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -65,7 +77,11 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/bridge/%.o: EXTRA_CFLAGS = $(BRIDGE_CFLAGS)
 
-$(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS)
+$(BUILD)/dashboard/%.o: EXTRA_CFLAGS = $(DASH_CFLAGS)
+
+$(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS) -Idashboard
+
+$(BUILD)/tests/integration/dashboard_fake.o: EXTRA_CFLAGS = $(DASH_CFLAGS) -Idashboard
 
 $(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
@@ -78,6 +94,26 @@ $(SIM_LIB): $(SIM_LIB_SRC:%.c=$(BUILD)/%.o)
 $(BRIDGE_LIB): $(BRIDGE_LIB_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/gen/dashboard_assets.c: $(DASH_ASSETS) dashboard/embed_assets.sh
+	@mkdir -p $(dir $@)
+	dashboard/embed_assets.sh $@ $(DASH_ASSETS)
+
+$(BUILD)/gen/dashboard_assets.o: $(BUILD)/gen/dashboard_assets.c
+	$(CC) $(ALL_CFLAGS) -Idashboard -c $< -o $@
+
+$(DASH_LIB): $(DASH_LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/dashboard_assets.o
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/dashboard: $(BUILD)/dashboard/main.o $(DASH_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
+
+# The serving side with fake views, for tests/integration/dashboard_*.sh.
+$(BUILD)/tests/dashboard_fake: $(BUILD)/tests/integration/dashboard_fake.o $(DASH_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
 
 $(BIN)/bridge: $(BUILD)/bridge/main.o $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -107,9 +143,9 @@ $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafk
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(DASH_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
 
 # common/kafka.c against a real broker, for tests/integration/kafka.sh.
 $(BUILD)/tests/kafka_check: $(BUILD)/tests/integration/kafka_check.o $(COMMON_LIB)
@@ -160,11 +196,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] dashboard/*.[ch] bench/*.[ch] tests/unit/*.[ch] \
+  tests/integration/*.c)
 lint:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim -Ibridge common sim bridge bench tests/unit
+	  --suppress=missingIncludeSystem --inline-suppr -Icommon -Isim -Ibridge -Idashboard common sim bridge dashboard bench tests/unit
 
 format:
 	clang-format -i $(FORMAT_FILES)
