@@ -3,11 +3,13 @@
 #include "dashboard_settings.h"
 
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "http_status.h"
 #include "kafka.h"
 #include "keys.h"
 #include "secret.h"
@@ -172,8 +174,10 @@ int dashboard_settings_load(const struct config *cfg, struct dashboard_settings 
         return -1;
     s->dc = config_get(cfg, "dc");
     s->http_listen = config_get(cfg, "dashboard.http.listen");
-    if (!*s->http_listen)
-        return fail(err, errlen, cfg, "dashboard.http.listen", "is empty: give HOST:PORT (e.g. 127.0.0.1:8080)");
+    struct sockaddr_in addr;
+    char why[256];
+    if (http_listen_parse(s->http_listen, &addr, why, sizeof why) != 0)
+        return fail(err, errlen, cfg, "dashboard.http.listen", why);
     s->threads = (int)config_get_int(cfg, "dashboard.threads");
     s->max_connections = (int)config_get_int(cfg, "dashboard.max.connections");
     s->connection_timeout_s = (int)config_get_int(cfg, "dashboard.connection.timeout.s");

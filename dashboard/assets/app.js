@@ -87,7 +87,7 @@
     if (!revenueChart) {
       revenueChart = new uPlot({
         width: box.clientWidth || 760,
-        height: 200,
+        height: 180,
         series: [
           {},
           { label: "revenue £", stroke: "#1f6feb", width: 2, fill: "rgba(31,111,235,0.08)", value: function (u, v) { return v === null ? "–" : money(v); } },
@@ -146,7 +146,8 @@
       if (s.why) name.title = s.why;
       cell(tr, int(s.count), "num", s.count);
       cell(tr, s.rate === null ? "–" : s.rate.toFixed(1), "num", s.rate);
-      cell(tr, s.lag === null ? "–" : int(s.lag) + " " + (s.lag_unit || ""), "num", s.lag);
+      var lag = cell(tr, int(s.lag), "num", s.lag);
+      if (s.lag_unit) lag.title = s.lag_unit;
       cell(tr, ms(s.latency_ms), "num", s.latency_ms);
       var st = cell(tr, "");
       st.appendChild(el("span", "state state-" + s.state, s.state));
@@ -214,7 +215,7 @@
   $("by").addEventListener("change", again);
   $("filters").addEventListener("submit", function (e) { e.preventDefault(); again(); });
   window.addEventListener("resize", function () {
-    if (revenueChart) revenueChart.setSize({ width: $("chart-revenue").clientWidth, height: 200 });
+    if (revenueChart) revenueChart.setSize({ width: $("chart-revenue").clientWidth, height: 180 });
   });
   refresh();
 })();

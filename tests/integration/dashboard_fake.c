@@ -171,8 +171,13 @@ int main(int argc, char **argv) {
     char err[1024];
     struct dashboard_settings s;
     struct config *cfg = config_new(dashboard_schema);
-    if (!cfg || cli_parse(argc, argv, dashboard_options, cfg, err, sizeof err) != CLI_RUN ||
-        dashboard_settings_load(cfg, &s, err, sizeof err) != 0) {
+    enum cli_result parsed = cfg ? cli_parse(argc, argv, dashboard_options, cfg, err, sizeof err) : CLI_ERROR;
+    if (parsed == CLI_HELP) {
+        cli_print_help(stdout, "usage: dashboard_fake [-F FILE] [-X key=value]...", dashboard_options, cfg);
+        config_free(cfg);
+        return 0;
+    }
+    if (parsed != CLI_RUN || dashboard_settings_load(cfg, &s, err, sizeof err) != 0) {
         log_error("%s", cfg ? err : "out of memory");
         config_free(cfg);
         return 2;
