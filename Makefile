@@ -182,6 +182,7 @@ demo: deps
 	@./lab up sim cdc
 	@./lab up replicate
 	@./lab up sink
+	@./lab up dashboard
 	@./lab status
 	@echo
 	@echo "The simulator writes orders to MySQL (run/sim.properties). Watch it: ./lab logs sim"
@@ -190,6 +191,7 @@ demo: deps
 	@echo "Read a topic: kcat -C -b 127.0.0.1:19092 -t dc01_sales_orders -X isolation.level=read_committed"
 	@echo "Replicate copies the dc01_* topics onto the cloud cluster: ./lab logs replicate; the copy: kcat -C -b 127.0.0.1:29092 -t dc01_sales_orders -X isolation.level=read_committed"
 	@echo "Sink writes the cloud topics into Azurite's container 'lake' every 10 s: ./lab logs sink; list its files: .deps/venv/bin/python tests/integration/lake_check.py files --azure http://127.0.0.1:10000/devstoreaccount1/lake --key-file run/secrets/azurite.key dc01_sales_orders"
+	@echo "The dashboard loads the lake into sqlite and shows the sales and the pipeline: http://127.0.0.1:$${LAB_DASHBOARD_PORT:-8080}/ (./lab logs dashboard)"
 	@echo "Stop everything: ./lab down    Wipe the lab's data: ./lab reset"
 
 bench: deps
