@@ -33,10 +33,10 @@ MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
 BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto
 BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
 BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
-# The dashboard keeps what it loads from the lake in sqlite3.
-DASHBOARD_PKGS := sqlite3 jansson
-DASHBOARD_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DASHBOARD_PKGS) 2>/dev/null)
-DASHBOARD_LIBS = $(shell $(PKG_CONFIG) --libs $(DASHBOARD_PKGS) 2>/dev/null)
+# The dashboard serves HTTP, probes the stages (libcurl, MySQL) and keeps sqlite.
+DASH_PKGS := $(BRIDGE_PKGS) sqlite3
+DASH_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DASH_PKGS) 2>/dev/null)
+DASH_LIBS = $(shell $(PKG_CONFIG) --libs $(DASH_PKGS) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -47,16 +47,19 @@ SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 # (bridge/cdc/, ...). A stage includes its own headers plainly, the face
 # includes them as "cdc/cdc.h" (-Ibridge).
 BRIDGE_LIB_SRC := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c))
-# dashboard/main.c is the binary's face; the rest is libdashboard.a.
-DASHBOARD_LIB_SRC := $(filter-out dashboard/main.c,$(wildcard dashboard/*.c))
+# dashboard/: every file but main.c is the library; the page and uPlot are
+# embedded by a generated C file (dashboard/embed_assets.sh) under build/.
+DASH_LIB_SRC := $(filter-out dashboard/main.c,$(wildcard dashboard/*.c))
+DASH_ASSETS := $(wildcard dashboard/assets/*) deps/dashboard/node_modules/uplot/dist/uPlot.iife.min.js \
+  deps/dashboard/node_modules/uplot/dist/uPlot.min.css
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 COMMON_LIB := $(BUILD)/libcommon.a
 SIM_LIB := $(BUILD)/libsim.a
 BRIDGE_LIB := $(BUILD)/libbridge.a
-DASHBOARD_LIB := $(BUILD)/libdashboard.a
+DASH_LIB := $(BUILD)/libdashboard.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
+PROGRAMS := $(BIN)/sim $(BIN)/bridge $(BIN)/dashboard
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
   $(BIN)/replicate-load
 
@@ -64,7 +67,8 @@ BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(B
 .SECONDARY:
 
 .PHONY: all deps demo test unit bench lint format clean
-all: $(PROGRAMS) $(BENCH_PROGRAMS) $(DASHBOARD_LIB) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool
+all: $(PROGRAMS) $(BENCH_PROGRAMS) $(UNIT_TESTS) $(BUILD)/tests/kafka_check $(BUILD)/tests/storage_tool \
+  $(BUILD)/tests/dashboard_fake
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,9 +76,11 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/bridge/%.o: EXTRA_CFLAGS = $(BRIDGE_CFLAGS)
 
-$(BUILD)/dashboard/%.o: EXTRA_CFLAGS = $(DASHBOARD_CFLAGS)
+$(BUILD)/dashboard/%.o: EXTRA_CFLAGS = $(DASH_CFLAGS)
 
 $(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS) -Idashboard
+
+$(BUILD)/tests/integration/dashboard_fake.o: EXTRA_CFLAGS = $(DASH_CFLAGS) -Idashboard
 
 $(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
@@ -88,9 +94,25 @@ $(BRIDGE_LIB): $(BRIDGE_LIB_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(DASHBOARD_LIB): $(DASHBOARD_LIB_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/gen/dashboard_assets.c: $(DASH_ASSETS) dashboard/embed_assets.sh
+	@mkdir -p $(dir $@)
+	dashboard/embed_assets.sh $@ $(DASH_ASSETS)
+
+$(BUILD)/gen/dashboard_assets.o: $(BUILD)/gen/dashboard_assets.c
+	$(CC) $(ALL_CFLAGS) -Idashboard -c $< -o $@
+
+$(DASH_LIB): $(DASH_LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/dashboard_assets.o
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/dashboard: $(BUILD)/dashboard/main.o $(DASH_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
+
+# The serving side with fake views, for tests/integration/dashboard_*.sh.
+$(BUILD)/tests/dashboard_fake: $(BUILD)/tests/integration/dashboard_fake.o $(DASH_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
 
 $(BIN)/bridge: $(BUILD)/bridge/main.o $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -120,9 +142,9 @@ $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafk
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(DASHBOARD_LIB) $(BRIDGE_LIB) $(COMMON_LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(DASH_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(DASHBOARD_LIBS) -lsqlite3 $(CMOCKA_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) $(CMOCKA_LIBS) -lpthread -lm -o $@
 
 # common/kafka.c against a real broker, for tests/integration/kafka.sh.
 $(BUILD)/tests/kafka_check: $(BUILD)/tests/integration/kafka_check.o $(COMMON_LIB)
@@ -159,6 +181,7 @@ demo: deps
 	@./lab up sim cdc
 	@./lab up replicate
 	@./lab up sink
+	@./lab up dashboard
 	@./lab status
 	@echo
 	@echo "The simulator writes orders to MySQL (run/sim.properties). Watch it: ./lab logs sim"
@@ -167,13 +190,15 @@ demo: deps
 	@echo "Read a topic: kcat -C -b 127.0.0.1:19092 -t dc01_sales_orders -X isolation.level=read_committed"
 	@echo "Replicate copies the dc01_* topics onto the cloud cluster: ./lab logs replicate; the copy: kcat -C -b 127.0.0.1:29092 -t dc01_sales_orders -X isolation.level=read_committed"
 	@echo "Sink writes the cloud topics into Azurite's container 'lake' every 10 s: ./lab logs sink; list its files: .deps/venv/bin/python tests/integration/lake_check.py files --azure http://127.0.0.1:10000/devstoreaccount1/lake --key-file run/secrets/azurite.key dc01_sales_orders"
+	@echo "The dashboard loads the lake into sqlite and shows the sales and the pipeline: http://127.0.0.1:$${LAB_DASHBOARD_PORT:-8080}/ (./lab logs dashboard)"
 	@echo "Stop everything: ./lab down    Wipe the lab's data: ./lab reset"
 
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run
 
-FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] dashboard/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
+FORMAT_FILES = $(wildcard common/*.[ch] sim/*.[ch] bridge/*.[ch] bridge/*/*.[ch] dashboard/*.[ch] bench/*.[ch] tests/unit/*.[ch] \
+  tests/integration/*.c)
 lint:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \

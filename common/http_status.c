@@ -58,25 +58,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     return answer(connection, 404, "text/plain", "try /metrics or /healthz\n", 25);
 }
 
-struct http_status *http_status_start(const char *listen, const struct http_status_handlers *handlers, char *err,
-                                      size_t errlen) {
+int http_listen_parse(const char *listen, struct sockaddr_in *addr, char *err, size_t errlen) {
     char host[64];
     const char *colon = strrchr(listen, ':');
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
+    memset(addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
     long port = colon ? strtol(colon + 1, NULL, 10) : -1;
     if (!colon || (size_t)(colon - listen) >= sizeof host || port <= 0 || port > 65535) {
         snprintf(err, errlen, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8083)", listen);
-        return NULL;
+        return -1;
     }
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+    if (inet_pton(AF_INET, host, &addr->sin_addr) != 1) {
         snprintf(err, errlen, "'%s' is not an IPv4 address (e.g. 127.0.0.1:8083)", listen);
-        return NULL;
+        return -1;
     }
-    addr.sin_port = htons((uint16_t)port);
+    addr->sin_port = htons((uint16_t)port);
+    return 0;
+}
+
+struct http_status *http_status_start(const char *listen, const struct http_status_handlers *handlers, char *err,
+                                      size_t errlen) {
+    struct sockaddr_in addr;
+    if (http_listen_parse(listen, &addr, err, errlen) != 0)
+        return NULL;
+    uint16_t port = ntohs(addr.sin_port);
     struct http_status *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -84,8 +91,8 @@ struct http_status *http_status_start(const char *listen, const struct http_stat
     }
     s->handlers = *handlers;
     errno = 0;
-    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
-                                 on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, NULL, NULL, on_request, s,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s: %s: choose another port", listen,
                  errno ? strerror(errno) : "address in use or not available");

@@ -16,6 +16,11 @@ struct http_status_handlers {
 };
 
 struct http_status;
+struct sockaddr_in;
+
+/* Parses "HOST:PORT" (an IPv4 address) into addr; 0, or -1 with err. Every
+ * HTTP server of the project binds this way. */
+int http_listen_parse(const char *listen, struct sockaddr_in *addr, char *err, size_t errlen);
 
 /* listen is "HOST:PORT" (an IPv4 address). Returns NULL with err on failure
  * (say, the port is taken). */

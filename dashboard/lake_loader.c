@@ -29,6 +29,7 @@ struct lake_loader {
     size_t count, cap;
     long long listed;
     int lake_down, store_down; /* said in the log, until it works again */
+    long long file_newest_ms;  /* the newest source.ts_ms of the file being loaded */
     pthread_mutex_t lock;      /* guards stats */
     struct lake_loader_stats stats;
 };
@@ -53,7 +54,7 @@ struct lake_loader *lake_loader_new(struct store *store, struct storage *lake, c
         lake_loader_free(l);
         return NULL;
     }
-    l->stats = (struct lake_loader_stats){t.files, t.records, t.skipped, t.last_loaded_ms, 0, 0};
+    l->stats = (struct lake_loader_stats){t.files, t.records, t.skipped, t.last_loaded_ms, 0, 0, 0, 0};
     return l;
 }
 
@@ -205,7 +206,11 @@ static int apply_envelope(struct file_context *fc, const json_t *v, char *err, s
     char op = op_of(json_object_get(v, "op"));
     const json_t *before = json_object_get(v, "before");
     const json_t *row = op == 'd' ? before : json_object_get(v, "after");
-    const char *table = json_string_value(json_object_get(json_object_get(v, "source"), "table"));
+    const json_t *source = json_object_get(v, "source");
+    const char *table = json_string_value(json_object_get(source, "table"));
+    json_int_t ts = json_integer_value(json_object_get(source, "ts_ms"));
+    if (ts > fc->l->file_newest_ms)
+        fc->l->file_newest_ms = ts;
     return apply(fc, table ? table : fc->table, op, row, json_is_object(before) ? before : NULL, err, errlen);
 }
 
@@ -280,6 +285,7 @@ static int load_csv(struct file_context *fc, const char *data, size_t len, char 
 /* Reads and applies the file inside the caller's transaction. 0; -1 with err
  * (the file is damaged); -2 with err (the lake failed: try again later). */
 static int load_rows(struct file_context *fc, char *err, size_t errlen) {
+    fc->l->file_newest_ms = 0;
     if (!fc->f->has_meta) {
         snprintf(err, errlen, "no bridgelab metadata (not a file bridge sink wrote)");
         return -1;
@@ -319,6 +325,10 @@ static void count(struct lake_loader *l, const struct lake_file *f, int skipped)
     } else {
         l->stats.files++;
         l->stats.records += f->records;
+        if (l->file_newest_ms > l->stats.newest_commit_ms) {
+            l->stats.newest_commit_ms = l->file_newest_ms;
+            l->stats.newest_loaded_ms = clock_wall_ms();
+        }
     }
     l->stats.last_load_ms = clock_wall_ms();
     pthread_mutex_unlock(&l->lock);

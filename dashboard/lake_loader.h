@@ -46,12 +46,14 @@ int lake_loader_poll(struct lake_loader *l);
 
 /* For the pipeline panel; counts include earlier runs (from loaded_files). */
 struct lake_loader_stats {
-    long long files;        /* loaded */
-    long long records;      /* in the loaded files */
-    long long skipped;      /* files skipped as damaged */
-    long long last_load_ms; /* wall time of the last file loaded or skipped; 0: none */
-    long long lake_files;   /* files the last listing saw */
-    int lake_up;            /* the last poll listed the lake */
+    long long files;            /* loaded */
+    long long records;          /* in the loaded files */
+    long long skipped;          /* files skipped as damaged */
+    long long last_load_ms;     /* wall time of the last file loaded or skipped; 0: none */
+    long long lake_files;       /* files the last listing saw */
+    int lake_up;                /* the last poll listed the lake */
+    long long newest_commit_ms; /* the newest MySQL commit time (source.ts_ms) loaded; 0: none */
+    long long newest_loaded_ms; /* when it was loaded (wall clock) */
 };
 void lake_loader_stats(struct lake_loader *l, struct lake_loader_stats *out);
 
