@@ -143,6 +143,8 @@ static int load_lake(const struct config *cfg, struct dashboard_settings *s, str
                  : resolve_lake_url(d->url ? d->url : "lake", d->url ? "sink.url" : "default", s, err, errlen);
     if (rc != 0)
         return -1;
+    if (strncmp(s->lake_url, "file://", 7) == 0)
+        return 0; /* a folder needs no credential */
     const char *key_file = config_get(cfg, "dashboard.lake.account.key.file");
     const char *sas_file = config_get(cfg, "dashboard.lake.sas.file");
     if (read_secret(key_file ? key_file : d->key_file,
