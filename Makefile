@@ -51,7 +51,7 @@ BRIDGE_LIB := $(BUILD)/libbridge.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(if $(wildcard bridge/main.c),$(BIN)/bridge)
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
-  $(BIN)/replicate-load
+  $(BIN)/replicate-load $(BIN)/sink-ceiling
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -104,6 +104,12 @@ $(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(BUILD)/bench/benc
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
 $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+# The lake's files rewritten by plain loops (libcurl; write, fsync, rename),
+# for bench/sink.sh; common/ gives it the reading, the signature and the codecs.
+$(BIN)/sink-ceiling: $(BUILD)/bench/sink_ceiling.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
