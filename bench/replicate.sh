@@ -33,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # stop_pid median highest lowest mib pct ratio met metric
+. bench/lib.sh # stop_pid median highest lowest mib pct ratio times met metric
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench replicate: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
   exit 1
@@ -220,7 +220,6 @@ lat_unread=$(sed -n 's/.*(\([0-9]*\) not read)$/\1/p' <<<"$lat_line")
 bin/replicate-load drop "$CLOUD_BOOTSTRAP" 'bench_repl_latency\.live'
 
 # --- the section -----------------------------------------------------------
-times() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}'; }
 mm2_label() {
   case $1 in
     eos) echo "MirrorMaker 2, exactly once, defaults" ;;
