@@ -3,7 +3,7 @@
  * loop each lake allows, so that what remains between the sink and it is
  * the sink's own cost (reading Kafka, building the files, its bookkeeping).
  *
- *   sink-ceiling [-k KEY_FILE] FROM TO
+ *   sink-ceiling [-k KEY_FILE] [-p PID] FROM TO
  *
  * FROM: the lake a sink run wrote — a folder (a path or file:///path) or an
  * Azurite container (http://host:port/account/container) — read with
@@ -23,11 +23,12 @@
  *   common/storage_sign.c (x-ms-version 2021-08-06). The loop itself is
  *   plain libcurl, not common/storage.
  * KEY_FILE holds the account key (its first line) for FROM or TO on Azurite:
- * the key is never on argv or in a line this program prints.
+ * the key is never on argv or in a line this program prints. PID (the
+ * store's process: Azurite) has its CPU time while the clock ran said too.
  *
  * The clock runs from the first file's write to the last one's answer.
  * Prints one line:
- *   ceiling: N files, B bytes into TO in S s: F files/s, M MB/s[ (R requests)] */
+ *   ceiling: N files, B bytes into TO in S s: F files/s, M MB/s[ (R requests)][; process PID: C s of CPU] */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,23 @@ static int is_azure(const char *url) { return strncmp(url, "http://", 7) == 0 ||
 
 /* A folder as the path it names: file:// stripped. */
 static const char *folder_path(const char *url) { return strncmp(url, "file://", 7) == 0 ? url + 7 : url; }
+
+/* The CPU time (user + system) of process pid in seconds; -1 when it cannot
+ * be read. */
+static double cpu_seconds(long pid) {
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    const char *p = strrchr(text, ')'); /* after the command name, which may hold anything */
+    unsigned long long user, system;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user, &system) != 2)
+        return -1;
+    return (double)(user + system) / (double)sysconf(_SC_CLK_TCK);
+}
 
 /* ------------------------------------------------------------ reading */
 
@@ -340,14 +358,18 @@ static int azure_open(struct azure *a, const char *url, const char *key) {
 
 int main(int argc, char **argv) {
     const char *key_file = NULL;
+    long watched = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "k:")) != -1) {
-        if (opt != 'k')
+    while ((opt = getopt(argc, argv, "k:p:")) != -1) {
+        if (opt == 'k')
+            key_file = optarg;
+        else if (opt == 'p' && (watched = strtol(optarg, NULL, 10)) > 0)
+            continue;
+        else
             break;
-        key_file = optarg;
     }
-    if (opt == '?' || argc - optind != 2) {
-        fprintf(stderr, "usage: sink-ceiling [-k KEY_FILE] FROM TO\n");
+    if (opt != -1 || argc - optind != 2) {
+        fprintf(stderr, "usage: sink-ceiling [-k KEY_FILE] [-p PID] FROM TO\n");
         return 2;
     }
     const char *from = argv[optind], *to = argv[optind + 1];
@@ -367,6 +389,7 @@ int main(int argc, char **argv) {
     struct azure a = {0};
     if (is_azure(to) && azure_open(&a, to, key) != 0)
         return 1;
+    double cpu_before = watched ? cpu_seconds(watched) : 0;
     long long started = clock_mono_us();
     int rc = 0;
     if (is_azure(to))
@@ -375,11 +398,14 @@ int main(int argc, char **argv) {
     else
         rc = write_folder(folder_path(to), &f);
     double seconds = (clock_mono_us() - started) / 1e6;
+    double cpu = watched ? cpu_seconds(watched) - cpu_before : 0;
     if (rc == 0) {
         printf("ceiling: %zu files, %lld bytes into %s in %.3f s: %.1f files/s, %.1f MB/s", f.n, f.bytes, to, seconds,
                (double)f.n / seconds, (double)f.bytes / seconds / 1e6);
         if (is_azure(to))
             printf(" (%ld requests)", a.requests);
+        if (watched)
+            printf("; process %ld: %.2f s of CPU", watched, cpu);
         printf("\n");
     }
     if (a.curl)
