@@ -58,6 +58,7 @@ struct files {
     struct file *v;
     size_t n, cap;
     long long bytes;
+    int out_of_memory; /* the listing stopped short */
 };
 
 static int is_azure(const char *url) { return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0; }
@@ -90,14 +91,16 @@ static int collect(const struct storage_entry *e, void *ctx) {
         size_t cap = f->cap ? f->cap * 2 : 256;
         struct file *grown = realloc(f->v, cap * sizeof *grown);
         if (!grown)
-            return 1;
+            return f->out_of_memory = 1;
         f->v = grown;
         f->cap = cap;
     }
-    f->v[f->n].name = strdup(e->name);
-    f->v[f->n].data = NULL;
-    f->v[f->n].len = 0;
-    return f->v[f->n++].name == NULL;
+    struct file *file = &f->v[f->n];
+    *file = (struct file){strdup(e->name), NULL, 0};
+    if (!file->name)
+        return f->out_of_memory = 1;
+    f->n++;
+    return 0;
 }
 
 /* Every file of the lake at url into memory; 0, or -1 (said why). */
@@ -116,20 +119,21 @@ static int read_lake(const char *url, const char *key, struct files *out) {
     struct storage_options opt = {.url = full, .shared_key = is_azure(url) ? key : NULL};
     struct storage *s;
     enum storage_status st = storage_open(&opt, &s, err, sizeof err);
-    if (st == STORAGE_OK)
-        st = storage_list(s, "", NULL, 0, collect, out, err, sizeof err);
+    if (st != STORAGE_OK) {
+        fprintf(stderr, "sink-ceiling: reading %s: %s\n", url, err);
+        return -1;
+    }
+    st = storage_list(s, "", NULL, 0, collect, out, err, sizeof err);
+    if (st == STORAGE_OK && out->out_of_memory) {
+        snprintf(err, sizeof err, "out of memory");
+        st = STORAGE_UNAVAILABLE;
+    }
     for (size_t i = 0; st == STORAGE_OK && i < out->n; i++) {
-        if (!out->v[i].name) {
-            snprintf(err, sizeof err, "out of memory");
-            st = STORAGE_UNAVAILABLE;
-            break;
-        }
         st = storage_get(s, out->v[i].name, 0, -1, &out->v[i].data, &out->v[i].len, err, sizeof err);
         out->bytes += (long long)out->v[i].len;
     }
-    if (st == STORAGE_OK)
-        storage_close(s);
-    else
+    storage_close(s);
+    if (st != STORAGE_OK)
         fprintf(stderr, "sink-ceiling: reading %s: %s\n", url, err);
     return st == STORAGE_OK ? 0 : -1;
 }
@@ -390,6 +394,10 @@ int main(int argc, char **argv) {
     if (is_azure(to) && azure_open(&a, to, key) != 0)
         return 1;
     double cpu_before = watched ? cpu_seconds(watched) : 0;
+    if (cpu_before < 0) {
+        fprintf(stderr, "sink-ceiling: cannot read the CPU time of process %ld (-p)\n", watched);
+        return 1;
+    }
     long long started = clock_mono_us();
     int rc = 0;
     if (is_azure(to))
