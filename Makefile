@@ -61,7 +61,7 @@ DASH_LIB := $(BUILD)/libdashboard.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(BIN)/bridge $(BIN)/dashboard
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
-  $(BIN)/replicate-load
+  $(BIN)/replicate-load $(BIN)/sink-ceiling
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -139,6 +139,12 @@ $(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(BUILD)/bench/benc
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
 $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+# The lake's files rewritten by plain loops (libcurl; write, fsync, rename),
+# for bench/sink.sh; common/ gives it the reading, the signature and the codecs.
+$(BIN)/sink-ceiling: $(BUILD)/bench/sink_ceiling.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 

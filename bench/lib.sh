@@ -13,3 +13,17 @@ stop_pid() { # pid, seconds to wait after TERM before KILL
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# Figures: a median, the highest and the lowest of numbers on stdin (one a
+# line); KiB as MiB; a as a percentage of b; a / b, as a number and as
+# "1.5×"; "met" or "**not met**" for an awk condition.
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print 0; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+highest() { sort -g | tail -1; }
+lowest() { sort -g | head -1; }
+mib() { echo $((${1:-0} / 1024)); }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.0f %%", 100 * a / b; else print "-"}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print (b > 0) ? a / b : 0}'; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}'; }
+met() { awk "BEGIN {print ($1) ? \"met\" : \"**not met**\"}"; }
+# The value of metric $1 (a full name with labels, as /metrics shows it) in text $2.
+metric() { awk -v m="$1" '$1 == m {print $2}' <<<"$2"; }

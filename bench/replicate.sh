@@ -33,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # stop_pid
+. bench/lib.sh # stop_pid median highest lowest mib pct ratio times met metric
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench replicate: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
   exit 1
@@ -62,11 +62,6 @@ die() {
   exit 1
 }
 now() { echo "$EPOCHREALTIME"; }
-median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print 0; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-highest() { sort -g | tail -1; }
-# The value of metric $1 (a full name with labels, as /metrics shows it) in text $2.
-metric() { awk -v m="$1" '$1 == m {print $2}' <<<"$2"; }
-mib() { echo $((${1:-0} / 1024)); }
 
 for p in bin/bridge bin/replicate-ceiling bin/replicate-load; do
   [ -x "$p" ] || die "$p is not built: run make"
@@ -227,11 +222,6 @@ for size in $SIZES; do
 done
 
 # --- the section -----------------------------------------------------------
-pct() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.0f %%", 100 * a / b; else print "-"}'; }
-times() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.1f×", a / b; else print "-"}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {print (b > 0) ? a / b : 0}'; }
-lowest() { sort -g | head -1; }
-met() { awk "BEGIN {print ($1) ? \"met\" : \"**not met**\"}"; }
 mm2_label() {
   case $1 in
     eos) echo "MirrorMaker 2, exactly once, defaults" ;;

@@ -1,5 +1,6 @@
-/* replicate-load: what bench/replicate.sh needs around the programs it
- * measures — the backlog, the count of what arrived, the latency probe.
+/* replicate-load: what bench/replicate.sh and bench/sink.sh need around the
+ * programs they measure — the backlogs, the count of what arrived, the
+ * latency probe.
  *
  *   replicate-load fill BOOTSTRAP TOPIC PARTITIONS RECORDS VALUE_BYTES
  *       creates TOPIC (it must not exist) and writes RECORDS records into
@@ -8,6 +9,17 @@
  *       the partitions), value VALUE_BYTES random letters and digits, lz4 as
  *       bridge cdc writes. Prints "fill: N records, B bytes (keys and
  *       values) into TOPIC (P partitions) in S s".
+ *   replicate-load events BOOTSTRAP TOPIC PARTITIONS RECORDS
+ *       the sink's backlog: creates TOPIC (it must not exist) and writes
+ *       RECORDS Debezium-like change events of sales_order_details (key
+ *       {"id":N}, value the envelope {"before","after","source","op",
+ *       "ts_ms"}, ~250 bytes), record n to partition n mod PARTITIONS, lz4,
+ *       all with the record time of an hour ago; then one more event on
+ *       every partition with the record time of now: the marker that closes
+ *       each partition's last file under a sink.rotate.interval.ms of less
+ *       than an hour (the marker stays in an open file). Prints "events: N
+ *       records, B bytes of values into TOPIC (P partitions) in S s, then P
+ *       markers" (N and B without the markers).
  *   replicate-load count BOOTSTRAP TOPIC RECORDS TIMEOUT_S
  *       waits for TOPIC, reads it read_committed from the beginning of
  *       every partition and exits 0 when RECORDS records have been read,
@@ -122,13 +134,15 @@ static void close_reader(rd_kafka_t *rk) {
     rd_kafka_destroy(rk);
 }
 
-/* Produces one record, waiting while the queue is full; 0 or -1. */
-static int produce(rd_kafka_t *rk, const char *topic, const void *key, size_t key_len, const void *value,
-                   size_t value_len, int64_t timestamp_ms) {
+/* Produces one record to partition (RD_KAFKA_PARTITION_UA: the
+ * partitioner's choice), waiting while the queue is full; 0 or -1. */
+static int produce(rd_kafka_t *rk, const char *topic, int32_t partition, const void *key, size_t key_len,
+                   const void *value, size_t value_len, int64_t timestamp_ms) {
     for (;;) {
         rd_kafka_resp_err_t code = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, value_len),
-            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key, key_len),
+            RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
             return 0;
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -179,7 +193,7 @@ static int fill(const char *bootstrap, const char *topic, int partitions, long l
             x ^= x << 17;
             value[b] = alphabet[x % (sizeof alphabet - 1)];
         }
-        if (produce(rk, topic, key, (size_t)key_len, value, (size_t)value_bytes, 0) != 0)
+        if (produce(rk, topic, RD_KAFKA_PARTITION_UA, key, (size_t)key_len, value, (size_t)value_bytes, 0) != 0)
             failed = 1;
         bytes += key_len + value_bytes;
         rd_kafka_poll(rk, 0);
@@ -191,6 +205,50 @@ static int fill(const char *bootstrap, const char *topic, int partitions, long l
         printf("fill: %lld records, %lld bytes (keys and values) into %s (%d partitions) in %.2f s\n", records, bytes,
                topic, partitions, seconds);
     free(value);
+    rd_kafka_destroy(rk);
+    return failed;
+}
+
+/* -------------------------------------------------------------- events */
+
+/* Change event n (0-based) of sales_order_details, as bridge cdc would
+ * write an insert, trimmed to ~250 bytes: key and value into the buffers. */
+static void change_event(long long n, long long ts_ms, char *key, size_t key_cap, int *key_len, char *value,
+                         size_t value_cap, int *value_len) {
+    long long id = n + 1, order = n / 3 + 1;
+    int product = (int)(n % 30) + 1, cents = 99 + product * 37 % 900;
+    *key_len = snprintf(key, key_cap, "{\"id\":%lld}", id);
+    *value_len = snprintf(value, value_cap,
+                          "{\"before\":null,\"after\":{\"id\":%lld,\"sales_order_id\":%lld,\"product_id\":%d,"
+                          "\"quantity\":%d,\"price\":\"%d.%02d\"},\"source\":{\"db\":\"orders\","
+                          "\"table\":\"sales_order_details\",\"gtid\":\"0-1-%lld\",\"pos\":%lld,\"ts_ms\":%lld},"
+                          "\"op\":\"c\",\"ts_ms\":%lld}",
+                          id, order, product, (int)(n * 7 % 10) + 1, cents / 100, cents % 100, order, 4 + n * 260,
+                          ts_ms / 1000 * 1000, ts_ms);
+}
+
+static int events(const char *bootstrap, const char *topic, int partitions, long long records) {
+    rd_kafka_t *rk = writer(bootstrap, "20");
+    if (!rk || bench_create_topic(rk, bootstrap, topic, partitions) != 0)
+        return 1;
+    long long now_ms = clock_wall_ms(), then_ms = now_ms - 3600000, started = clock_mono_us(), bytes = 0;
+    for (long long n = 0; n < records + partitions && !failed; n++) {
+        char key[32], value[512];
+        int key_len, value_len, marker = n >= records;
+        long long ts_ms = marker ? now_ms : then_ms;
+        change_event(n, ts_ms, key, sizeof key, &key_len, value, sizeof value, &value_len);
+        if (produce(rk, topic, (int32_t)(n % partitions), key, (size_t)key_len, value, (size_t)value_len, ts_ms) != 0)
+            failed = 1;
+        if (!marker)
+            bytes += value_len;
+        rd_kafka_poll(rk, 0);
+    }
+    if (rd_kafka_flush(rk, 600000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        failed = 1;
+    double seconds = (clock_mono_us() - started) / 1e6;
+    if (!failed)
+        printf("events: %lld records, %lld bytes of values into %s (%d partitions) in %.2f s, then %d markers\n",
+               records, bytes, topic, partitions, seconds, partitions);
     rd_kafka_destroy(rk);
     return failed;
 }
@@ -296,7 +354,8 @@ static void *probe_writer(void *arg) {
             /* The send time in µs, then padding: 100 bytes in all. */
             int n = snprintf(value, sizeof value, "%lld ", now);
             value[n] = 'x';
-            if (produce(rk, w->topic, key, (size_t)key_len, value, sizeof value, now / 1000) != 0) {
+            if (produce(rk, w->topic, RD_KAFKA_PARTITION_UA, key, (size_t)key_len, value, sizeof value, now / 1000) !=
+                0) {
                 w->rc = 1;
                 failed = 1;
                 break;
@@ -434,6 +493,8 @@ int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (strcmp(mode, "fill") == 0 && argc == 7)
         return fill(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]), atoi(argv[6]));
+    if (strcmp(mode, "events") == 0 && argc == 6 && atoi(argv[4]) > 0)
+        return events(argv[2], argv[3], atoi(argv[4]), atoll(argv[5]));
     if (strcmp(mode, "count") == 0 && argc == 6)
         return count(argv[2], argv[3], atoll(argv[4]), atoll(argv[5]));
     if (strcmp(mode, "total") == 0 && argc == 4)
@@ -443,6 +504,7 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "drop") == 0 && argc == 4)
         return drop(argv[2], argv[3]);
     fprintf(stderr, "usage: replicate-load fill BOOTSTRAP TOPIC PARTITIONS RECORDS VALUE_BYTES\n"
+                    "       replicate-load events BOOTSTRAP TOPIC PARTITIONS RECORDS\n"
                     "       replicate-load count BOOTSTRAP TOPIC RECORDS TIMEOUT_S\n"
                     "       replicate-load total BOOTSTRAP TOPIC\n"
                     "       replicate-load latency SOURCE DEST TOPIC DEST_TOPIC RATE SECONDS\n"
