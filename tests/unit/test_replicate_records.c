@@ -13,8 +13,8 @@
 #include <cmocka.h>
 // clang-format on
 
-#include "replicate/batch_rule.h"
 #include "latency.h"
+#include "replicate/batch_rule.h"
 #include "replicate/positions.h"
 #include "replicate/provenance.h"
 
