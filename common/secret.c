@@ -44,3 +44,25 @@ int secret_read_file(const char *path, char *secret, size_t len, char *err, size
     fclose(f);
     return rc;
 }
+
+int secret_read_file_or_env(const char *file, const char *env, char *secret, size_t len, enum secret_source *source,
+                            char *err, size_t errlen) {
+    secret[0] = '\0';
+    *source = SECRET_NONE;
+    if (file && *file) {
+        if (secret_read_file(file, secret, len, err, errlen) != 0)
+            return -1;
+        *source = SECRET_FILE;
+        return 0;
+    }
+    const char *value = getenv(env);
+    if (!value || !*value)
+        return 0;
+    if (strlen(value) >= len) {
+        snprintf(err, errlen, "$%s is too long to be a credential: check it", env);
+        return -1;
+    }
+    snprintf(secret, len, "%s", value);
+    *source = SECRET_ENV;
+    return 0;
+}

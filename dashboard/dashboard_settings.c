@@ -116,24 +116,12 @@ static int resolve_lake_url(const char *url, const char *from, struct dashboard_
 /* One secret: the first line of the file, else the variable. */
 static int read_secret(const char *file, const char *key, const char *env, char *out, size_t outlen, char *err,
                        size_t errlen) {
-    out[0] = '\0';
-    if (file && *file) {
-        char why[768];
-        if (secret_read_file(file, out, outlen, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s: %s", key, why);
-            return -1;
-        }
+    enum secret_source source;
+    char why[768];
+    if (secret_read_file_or_env(file, env, out, outlen, &source, why, sizeof why) == 0)
         return 0;
-    }
-    const char *value = getenv(env);
-    if (value && *value) {
-        if (strlen(value) >= outlen) {
-            snprintf(err, errlen, "$%s is too long to be a credential: check it", env);
-            return -1;
-        }
-        snprintf(out, outlen, "%s", value);
-    }
-    return 0;
+    snprintf(err, errlen, "%s: %s", key, why);
+    return -1;
 }
 
 static int load_lake(const struct config *cfg, struct dashboard_settings *s, struct sink_defaults *d, char *err,

@@ -127,26 +127,14 @@ static int resolve_url(const struct config *cfg, struct sink_settings *s, char *
 /* One secret: the first line of the file the key names, else the variable. */
 static int read_secret(const struct config *cfg, const char *key, const char *env, char *out, size_t outlen,
                        const char **from, char *err, size_t errlen) {
-    const char *file = config_get(cfg, key);
-    out[0] = '\0';
-    if (file && *file) {
-        char why[768];
-        if (secret_read_file(file, out, outlen, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s (%s): %s", key, config_origin(cfg, key), why);
-            return -1;
-        }
-        *from = key;
-        return 0;
+    enum secret_source source;
+    char why[768];
+    if (secret_read_file_or_env(config_get(cfg, key), env, out, outlen, &source, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s (%s): %s", key, config_origin(cfg, key), why);
+        return -1;
     }
-    const char *value = getenv(env);
-    if (value && *value) {
-        if (strlen(value) >= outlen) {
-            snprintf(err, errlen, "$%s is too long to be a credential: check it", env);
-            return -1;
-        }
-        snprintf(out, outlen, "%s", value);
-        *from = env;
-    }
+    if (source != SECRET_NONE)
+        *from = source == SECRET_FILE ? key : env;
     return 0;
 }
 

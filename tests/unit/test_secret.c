@@ -223,19 +223,43 @@ static void test_repeatable(void **state) {
     }
 }
 
+/* A named file wins over the variable; the variable serves when no file is named. */
+static void test_file_or_env(void **state) {
+    (void)state;
+    const char *path = write_tmp("key", "from-file\n");
+    char secret[16], err[256];
+    enum secret_source source;
+    setenv("BRIDGELAB_TEST_SECRET", "from-env", 1);
+    assert_int_equal(
+        secret_read_file_or_env(path, "BRIDGELAB_TEST_SECRET", secret, sizeof secret, &source, err, sizeof err), 0);
+    assert_string_equal(secret, "from-file");
+    assert_int_equal(source, SECRET_FILE);
+    assert_int_equal(
+        secret_read_file_or_env("", "BRIDGELAB_TEST_SECRET", secret, sizeof secret, &source, err, sizeof err), 0);
+    assert_string_equal(secret, "from-env");
+    assert_int_equal(source, SECRET_ENV);
+    setenv("BRIDGELAB_TEST_SECRET", "much too long for sixteen bytes", 1);
+    assert_int_equal(
+        secret_read_file_or_env(NULL, "BRIDGELAB_TEST_SECRET", secret, sizeof secret, &source, err, sizeof err), -1);
+    assert_string_equal(err, "$BRIDGELAB_TEST_SECRET is too long to be a credential: check it");
+    unsetenv("BRIDGELAB_TEST_SECRET");
+    assert_int_equal(
+        secret_read_file_or_env(NULL, "BRIDGELAB_TEST_SECRET", secret, sizeof secret, &source, err, sizeof err), 0);
+    assert_string_equal(secret, "");
+    assert_int_equal(source, SECRET_NONE);
+    assert_int_equal(secret_read_file_or_env(write_tmp("empty-key", ""), "BRIDGELAB_TEST_SECRET", secret, sizeof secret,
+                                             &source, err, sizeof err),
+                     -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_line_only),
-        cmocka_unit_test(test_line_ends_stripped),
-        cmocka_unit_test(test_empty_file),
-        cmocka_unit_test(test_empty_first_line),
-        cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_directory),
-        cmocka_unit_test(test_unreadable),
-        cmocka_unit_test(test_too_long_for_buffer),
-        cmocka_unit_test(test_long_secret_that_fits),
-        cmocka_unit_test(test_small_error_buffer),
-        cmocka_unit_test(test_repeatable),
+        cmocka_unit_test(test_file_or_env),         cmocka_unit_test(test_first_line_only),
+        cmocka_unit_test(test_line_ends_stripped),  cmocka_unit_test(test_empty_file),
+        cmocka_unit_test(test_empty_first_line),    cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_directory),           cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_too_long_for_buffer), cmocka_unit_test(test_long_secret_that_fits),
+        cmocka_unit_test(test_small_error_buffer),  cmocka_unit_test(test_repeatable),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
