@@ -63,11 +63,7 @@ POM=$top/bench/debezium/pom.xml
 SHIM_SRC=$top/bench/debezium/shim
 
 script_start=$EPOCHREALTIME
-say() { echo "bench debezium: $*" >&2; }
-die() {
-  say "$*"
-  exit 1
-}
+BENCH_NAME=debezium
 sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
 

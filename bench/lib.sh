@@ -1,5 +1,20 @@
 # Shell functions shared by the bench scripts; source it: . "$top/bench/lib.sh"
 
+# A script's say and die name it: set BENCH_NAME before calling them.
+say() { echo "bench ${BENCH_NAME:-?}: $*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+now() { echo "$EPOCHREALTIME"; }
+# need_built PROGRAM...: dies unless each is built.
+need_built() {
+  local p
+  for p in "$@"; do
+    [ -x "$p" ] || die "$p is not built: run make"
+  done
+}
+
 # Stops a process the script started: SIGTERM, then SIGKILL if it still runs
 # after the given seconds; reaps it. Nothing when the pid is empty or gone.
 stop_pid() { # pid, seconds to wait after TERM before KILL

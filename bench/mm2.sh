@@ -53,11 +53,7 @@ cloud.producer.compression.type = lz4
 ${ALIAS}.consumer.max.poll.records = 2000
 ${ALIAS}.consumer.max.partition.fetch.bytes = 4194304'}
 
-say() { echo "bench mm2: $*" >&2; }
-die() {
-  say "$*"
-  exit 1
-}
+BENCH_NAME=mm2
 
 fetch() {
   command -v mvn >/dev/null || die "mvn not found: run make deps"

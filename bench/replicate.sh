@@ -33,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # stop_pid median highest lowest mib pct ratio times met metric
+. bench/lib.sh # say die now need_built stop_pid median highest lowest mib pct ratio times met metric
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench replicate: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
   exit 1
@@ -56,16 +56,8 @@ HTTP=127.0.0.1:${BENCH_REPLICATE_HTTP_PORT:-14084}
 WORK=$PWD/build/bench-replicate
 rm -rf "$WORK" && mkdir -p "$WORK"
 
-say() { echo "bench replicate: $*" >&2; }
-die() {
-  say "$*"
-  exit 1
-}
-now() { echo "$EPOCHREALTIME"; }
-
-for p in bin/bridge bin/replicate-ceiling bin/replicate-load; do
-  [ -x "$p" ] || die "$p is not built: run make"
-done
+BENCH_NAME=replicate
+need_built bin/bridge bin/replicate-ceiling bin/replicate-load
 kcat -L -b "$ONPREM_BOOTSTRAP" >/dev/null 2>&1 || die "onprem Kafka at $ONPREM_BOOTSTRAP does not answer"
 kcat -L -b "$CLOUD_BOOTSTRAP" >/dev/null 2>&1 || die "cloud Kafka at $CLOUD_BOOTSTRAP does not answer"
 ! curl -s --max-time 1 "http://$HTTP/metrics" >/dev/null 2>&1 ||

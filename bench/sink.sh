@@ -46,7 +46,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # stop_pid median highest mib pct ratio times met
+. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench sink: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
   exit 1
@@ -73,16 +73,8 @@ if [ -n "$TMPFS" ]; then
   SCRATCH=$(mktemp -d "$TMPFS/bridgelab-bench-sink.XXXXXX")
 fi
 
-say() { echo "bench sink: $*" >&2; }
-die() {
-  say "$*"
-  exit 1
-}
-now() { echo "$EPOCHREALTIME"; }
-
-for p in bin/bridge bin/sink-ceiling bin/replicate-load; do
-  [ -x "$p" ] || die "$p is not built: run make"
-done
+BENCH_NAME=sink
+need_built bin/bridge bin/sink-ceiling bin/replicate-load
 kcat -L -b "$CLOUD_BOOTSTRAP" >/dev/null 2>&1 || die "cloud Kafka at $CLOUD_BOOTSTRAP does not answer"
 curl -s -o /dev/null --max-time 2 "$AZURITE_BLOB?comp=list" || die "Azurite at $AZURITE_BLOB does not answer"
 ! curl -s --max-time 1 "http://$HTTP/metrics" >/dev/null 2>&1 ||

@@ -99,8 +99,9 @@ sleep 2
 check_eq "restarted: the same figures (nothing counted twice)" "$(truth)" "$(seen)"
 
 # --- a damaged file is reported and skipped; the rest loads ---
-bad=$(find "$LAKE" -name "${DC}_sales_order_details+*.json" | sort | tail -1)
-dir=$(dirname "$bad")
+bad=$(find "$LAKE" -name "${DC}_sales_order_details+*.json" 2>/dev/null | sort | tail -1)
+dir=$(dirname "${bad:-$WORK/no-lake/x}") # no lake: the check below fails, nothing lands outside $WORK
+mkdir -p "$dir"
 name=${DC}_sales_order_details+0+9999999999.json
 printf '{"not":"an envelope"\n' >"$dir/$name"
 cp "$dir/.$(basename "$bad").meta" "$dir/.$name.meta"
