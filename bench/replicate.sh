@@ -51,6 +51,7 @@ MM2_MODES=${BENCH_MM2_MODES:-eos eos-tuned alo}
 LAT_RATE=${BENCH_REPLICATE_LATENCY_RATE:-10000}
 LAT_SECONDS=${BENCH_REPLICATE_LATENCY_SECONDS:-20}
 VERIFY=${BENCH_REPLICATE_VERIFY:-1}
+SETTINGS=${BENCH_REPLICATE_SETTINGS:-}
 TIMEOUT=${BENCH_REPLICATE_TIMEOUT:-900}
 HTTP=127.0.0.1:${BENCH_REPLICATE_HTTP_PORT:-14084}
 WORK=$PWD/build/bench-replicate
@@ -72,8 +73,10 @@ trap 'exit 130' INT TERM
 # background, only TOPIC, into fresh positions (a group of its own).
 replicate_start() {
   echo "=== $(date '+%F %T') group $1, $2 -> $3" >>"$WORK/replicate.log"
+  local extra=() setting
+  for setting in $SETTINGS; do extra+=(-X "$setting"); done
   bin/bridge replicate -F "$BRIDGE_PROPERTIES" -X replicate.group.id="$1" -X replicate.topics.include="$2" \
-    -X replicate.rename.format="$3" -X replicate.http.listen="$HTTP" >>"$WORK/replicate.log" 2>&1 &
+    -X replicate.rename.format="$3" -X replicate.http.listen="$HTTP" "${extra[@]}" >>"$WORK/replicate.log" 2>&1 &
   replicate_pid=$!
 }
 replicate_alive() { kill -0 "$replicate_pid" 2>/dev/null || die "bin/bridge replicate exited: read $WORK/replicate.log"; }

@@ -23,6 +23,7 @@
 
 #include "bench_kafka.h"
 #include "clock.h"
+#include "fetch_wake.h"
 
 #define MAX_PARTITIONS 1024
 
@@ -102,6 +103,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     rd_kafka_poll_set_consumer(consumer);
+    struct fetch_wake *wake = fetch_wake_new(consumer);
     rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
     if (!producer) {
         fprintf(stderr, "replicate-ceiling: %s\n", err);
@@ -163,6 +165,7 @@ int main(int argc, char **argv) {
             rd_kafka_message_destroy(m);
             continue;
         }
+        fetch_wake_taken(wake, m);
         rd_kafka_headers_t *headers = NULL, *copy = NULL;
         if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers)
             copy = rd_kafka_headers_copy(headers);
@@ -212,6 +215,7 @@ int main(int argc, char **argv) {
         printf("ceiling%s: %lld records, %lld bytes in %.3f s: %.0f records/s, %.1f MB/s\n", how, records, bytes,
                elapsed, (double)records / elapsed, (double)bytes / elapsed / 1e6);
     }
+    fetch_wake_free(wake);
     rd_kafka_consumer_close(consumer);
     rd_kafka_destroy(consumer);
     rd_kafka_destroy(producer);

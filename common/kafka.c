@@ -394,6 +394,13 @@ static int set_unless_chosen(rd_kafka_conf_t *conf, const rd_kafka_conf_t *defau
     return 0;
 }
 
+int kafka_conf_default(rd_kafka_conf_t *conf, const char *name, const char *value, char *err, size_t errlen) {
+    rd_kafka_conf_t *defaults = rd_kafka_conf_new();
+    int rc = set_unless_chosen(conf, defaults, name, value, err, errlen);
+    rd_kafka_conf_destroy(defaults);
+    return rc;
+}
+
 static int conf_int(const rd_kafka_conf_t *conf, const char *name, int fallback) {
     char buf[64];
     size_t n = sizeof buf;

@@ -188,6 +188,10 @@ int kafka_read_each(const rd_kafka_conf_t *conf, const char *topic, kafka_record
  * property of conf passes through. Returns NULL with err; close with
  * rd_kafka_consumer_close, then rd_kafka_destroy. */
 rd_kafka_t *kafka_consumer_new(const rd_kafka_conf_t *conf, const char *group_id, char *err, size_t errlen);
+/* Sets name=value in conf unless the user chose another value than
+ * librdkafka's default there (a stage's own default for a property). 0, or
+ * -1 with err when librdkafka refuses the value. */
+int kafka_conf_default(rd_kafka_conf_t *conf, const char *name, const char *value, char *err, size_t errlen);
 /* The same with more properties set last ("name", "value", ..., NULL), e.g.
  * "auto.offset.reset", "error" to hear of a position out of range instead of
  * being moved silently. */

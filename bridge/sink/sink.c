@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "fetch_wake.h"
 #include "format.h"
 #include "kafka.h"
 #include "lake_position.h"
@@ -63,6 +64,7 @@ struct part {
 struct sink {
     const struct sink_settings *s;
     rd_kafka_t *rk;
+    struct fetch_wake *wake; /* keeps the bounded prefetch flowing */
     struct partitioner *partitioner;
     struct uploader *uploader;
     struct storage *lake; /* the main thread's: listings for recovery */
@@ -823,32 +825,24 @@ struct sink *sink_new(const struct sink_settings *s, const rd_kafka_conf_t *conf
     rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
     rd_kafka_conf_set_rebalance_cb(copy, on_rebalance);
     rd_kafka_conf_set_opaque(copy, k);
-    char value[64];
-    size_t len = sizeof value;
+    const char *extra[] = {"partition.assignment.strategy", "cooperative-sticky",
+                           s->instance_id ? "group.instance.id" : NULL, s->instance_id, NULL};
     /* librdkafka's prefetch (64 MiB by default) would dwarf a small buffer bound */
-    const char *prefetch = rd_kafka_conf_get(copy, "queued.max.messages.kbytes", value, &len) == RD_KAFKA_CONF_OK &&
-                                   strcmp(value, "65536") == 0
-                               ? "16384"
-                               : value;
-    const char *extra[] = {"partition.assignment.strategy",
-                           "cooperative-sticky",
-                           "queued.max.messages.kbytes",
-                           prefetch,
-                           s->instance_id ? "group.instance.id" : NULL,
-                           s->instance_id,
-                           NULL};
-    k->rk = kafka_consumer_new_with(copy, s->group_id, extra, err, errlen);
+    if (kafka_conf_default(copy, "queued.max.messages.kbytes", "16384", err, errlen) == 0)
+        k->rk = kafka_consumer_new_with(copy, s->group_id, extra, err, errlen);
     rd_kafka_conf_destroy(copy);
     if (!k->rk) {
         sink_free(k);
         return NULL;
     }
+    k->wake = fetch_wake_new(k->rk);
     return k;
 }
 
 void sink_free(struct sink *k) {
     if (!k)
         return;
+    fetch_wake_free(k->wake);
     if (k->rk)
         rd_kafka_destroy(k->rk);
     uploader_stop(k->uploader, 0);
@@ -891,6 +885,7 @@ static int read_burst(struct sink *k, char *err, size_t errlen) {
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 log_warn("cloud Kafka: %s", rd_kafka_message_errstr(m));
         } else {
+            fetch_wake_taken(k->wake, m);
             take_record(k, m);
         }
         rd_kafka_message_destroy(m);

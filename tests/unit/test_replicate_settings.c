@@ -41,7 +41,7 @@ static void test_defaults(void **state) {
     assert_int_equal(s.topic_replication_factor, -1);
     assert_int_equal(s.batch_max_ms, 50);
     assert_int_equal(s.batch_max_records, 50000);
-    assert_int_equal(s.batch_max_bytes, 16 << 20);
+    assert_int_equal(s.batch_max_bytes, 8 << 20);
     assert_string_equal(s.offsets_topic, "_bridgelab_replicate_offsets");
     assert_int_equal(s.slots, 1);
     assert_string_equal(s.slots_topic, "_bridgelab_replicate_slots.dc01-replicate");
