@@ -346,8 +346,9 @@ static enum step ensure_topics(struct cdc *c, const char *const *topics, int cou
 
 struct produce_ctx {
     struct cdc *c;
-    const struct event_source *source;
-    int64_t now_ms; /* the events' ts_ms: the clock read once per rows event */
+    struct event_source *source; /* on_row sets its row */
+    int64_t now_ms;              /* the events' ts_ms: the clock read once per rows event */
+    int rows;                    /* the rows of the rows event given so far */
     enum step step;
     char *err;
     size_t errlen;
@@ -406,6 +407,10 @@ static enum step produce_change(struct cdc *c, const char *topic, const struct r
 static int on_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
     struct cdc *c = p->c;
+    /* source.row: the row's index within its rows event, as Debezium gives
+     * it (a statement split into several rows events starts again at 0);
+     * the delete and create of a key change share it. */
+    p->source->row = p->rows++;
     const char *topic = route(c, change->table);
     if (!topic)
         return 0;
@@ -435,7 +440,7 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
         .file = binlog_client_file(c->binlog),
         .pos = ev->next_event_pos - ev->event_length,
     };
-    struct produce_ctx p = {c, &source, clock_wall_ms(), STEP_OK, err, errlen};
+    struct produce_ctx p = {.c = c, .source = &source, .now_ms = clock_wall_ms(), .err = err, .errlen = errlen};
     uint64_t before = c->txn_events;
     int rc = binlog_rows_decode(c->rows, data, len, on_row, &p, err, errlen);
     if (rc != 0 && p.step == STEP_OK) {
@@ -652,7 +657,7 @@ static enum step snapshot_tables(struct cdc *c, struct snapshot *snap, uint64_t 
         if (!cdc_settings_wants(c->s, tables[i]))
             continue;
         source.ts_ms = clock_wall_ms();
-        struct produce_ctx p = {c, &source, source.ts_ms, STEP_OK, err, errlen};
+        struct produce_ctx p = {.c = c, .source = &source, .now_ms = source.ts_ms, .err = err, .errlen = errlen};
         uint64_t before = c->txn_events;
         if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
             st = STEP_REPLAY;

@@ -13,6 +13,9 @@ nor MySQL (tests/integration/cdc_check_test.py feeds it made-up histories):
               between shows here); a c or r must name a key that does not
               exist; no change appears twice (GTID, file, pos, row, key, op);
               the GTIDs of a key never go back (commit order).
+  rows        source.row numbers the rows of each rows event (GTID, file,
+              pos) 0, 1, 2 ... without a gap, one change each (a key
+              change's delete and create share their row), as Debezium does.
   tombstones  each d is followed by a tombstone of the same key as the next
               message of its partition; a tombstone anywhere else is wrong.
   columns     every before and after names exactly the table's columns (the
@@ -214,6 +217,7 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
     key_text = {}  # ck -> a key text, for messages
     seen = set()
     last_seq = {}
+    rows_events = {}  # (gtid, file, pos) -> [(row, op, ck, where)]: the streamed changes of each rows event
 
     def check_image(m, name, image, carried):
         where = m.where(table)
@@ -283,6 +287,8 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
                 ident = (source.get("gtid"), source.get("file"), source.get("pos"), source.get("row"), m.ck, op)
                 if ident in seen:
                     problems.append(f"{where}: change {ident[:4]} op {op} appears twice")
+                else:
+                    rows_events.setdefault(ident[:3], []).append((source.get("row"), op, m.ck, where))
                 seen.add(ident)
                 gtid = m.gtid
                 if gtid is None:
@@ -326,6 +332,26 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
                     nxt = msgs[i + 1] if i + 1 < len(msgs) else None
                     if nxt is None or not nxt.tombstone or nxt.ck != m.ck:
                         problems.append(f"{where}: the delete is not followed by its tombstone")
+
+    # ---- source.row: each rows event's rows numbered from 0
+    for (gtid, file, pos), changes in rows_events.items():
+        by_row = {}
+        for r, op, ck, where in changes:
+            if isinstance(r, bool) or not isinstance(r, int) or r < 0:
+                problems.append(f"{where}: op {op} source.row {r!r} is not a row index")
+            else:
+                by_row.setdefault(r, []).append((op, ck, where))
+        event = f"{table}: rows event {file}:{pos} (GTID {gtid})"
+        for r in sorted(by_row):
+            shared = by_row[r]
+            key_change = len(shared) == 2 and sorted(op for op, _, _ in shared) == ["c", "d"] and \
+                shared[0][1] != shared[1][1]
+            if len(shared) > 1 and not key_change:
+                problems.append(f"{event}: {len(shared)} changes have row {r} "
+                                f"({', '.join(f'op {op} key {ck}' for op, ck, _ in shared[:3])}): "
+                                "each row of a rows event has its own index")
+        if by_row and sorted(by_row) != list(range(len(by_row))):
+            problems.append(f"{event}: rows numbered {sorted(by_row)[:10]}, not 0 to {len(by_row) - 1}")
 
     # ---- the final state against MySQL
     if key_columns is None:
