@@ -347,7 +347,7 @@ static enum step ensure_topics(struct cdc *c, const char *const *topics, int cou
 struct produce_ctx {
     struct cdc *c;
     struct event_source *source; /* on_row sets its row */
-    int64_t now_ms;              /* the events' ts_ms: the clock read once per rows event */
+    int64_t now_ns;              /* the events' ts_ms/us/ns: the clock read once per rows event */
     int rows;                    /* the rows of the rows event given so far */
     enum step step;
     char *err;
@@ -385,12 +385,12 @@ static enum step emit(struct cdc *c, const char *topic, const char *key, size_t 
 
 /* One change's event (and tombstone) to topic. */
 static enum step produce_change(struct cdc *c, const char *topic, const struct row_change *change,
-                                const struct event_source *source, int64_t now, char *err, size_t errlen) {
+                                const struct event_source *source, int64_t now_ns, char *err, size_t errlen) {
     json_writer_reset(c->key);
     int has_key = event_json_key(c->key, change);
     json_writer_reset(c->value);
     int has_value = c->s->unwrap ? event_json_unwrapped(c->value, change, c->s->dc)
-                                 : event_json_value(c->value, change, source, now);
+                                 : event_json_value(c->value, change, source, now_ns);
     const char *key = has_key ? json_writer_data(c->key) : NULL;
     size_t key_len = has_key ? json_writer_len(c->key) : 0;
     enum step st = STEP_OK;
@@ -418,11 +418,11 @@ static int on_row(const struct row_change *change, void *ctx) {
         /* A new key is a new row: the old one is deleted, as Debezium does. */
         struct row_change gone = {change->table, ROW_DELETE, change->before, NULL};
         struct row_change born = {change->table, ROW_INSERT, NULL, change->after};
-        p->step = produce_change(c, topic, &gone, p->source, p->now_ms, p->err, p->errlen);
+        p->step = produce_change(c, topic, &gone, p->source, p->now_ns, p->err, p->errlen);
         if (p->step == STEP_OK)
-            p->step = produce_change(c, topic, &born, p->source, p->now_ms, p->err, p->errlen);
+            p->step = produce_change(c, topic, &born, p->source, p->now_ns, p->err, p->errlen);
     } else {
-        p->step = produce_change(c, topic, change, p->source, p->now_ms, p->err, p->errlen);
+        p->step = produce_change(c, topic, change, p->source, p->now_ns, p->err, p->errlen);
     }
     return p->step == STEP_OK ? 0 : 1;
 }
@@ -433,14 +433,14 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
     binlog_client_event_bytes(c->binlog, ev, &data, &len);
     struct event_source source = {
         .server_name = c->s->dc,
-        .ts_ms = (int64_t)ev->timestamp * 1000,
+        .ts_ns = (int64_t)ev->timestamp * 1000000000,
         .snapshot = EVENT_SNAPSHOT_FALSE,
         .server_id = ev->server_id,
         .gtid = c->gtid_text,
         .file = binlog_client_file(c->binlog),
         .pos = ev->next_event_pos - ev->event_length,
     };
-    struct produce_ctx p = {.c = c, .source = &source, .now_ms = clock_wall_ms(), .err = err, .errlen = errlen};
+    struct produce_ctx p = {.c = c, .source = &source, .now_ns = clock_wall_ns(), .err = err, .errlen = errlen};
     uint64_t before = c->txn_events;
     int rc = binlog_rows_decode(c->rows, data, len, on_row, &p, err, errlen);
     if (rc != 0 && p.step == STEP_OK) {
@@ -452,7 +452,7 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
         return STEP_FATAL;
     }
     if (c->txn_events > before)
-        c->txn_last_event_ms = source.ts_ms;
+        c->txn_last_event_ms = (int64_t)ev->timestamp * 1000;
     return p.step;
 }
 
@@ -639,7 +639,7 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
 static int on_snapshot_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
     const char *topic = route(p->c, change->table);
-    p->step = topic ? produce_change(p->c, topic, change, p->source, p->now_ms, p->err, p->errlen) : STEP_OK;
+    p->step = topic ? produce_change(p->c, topic, change, p->source, p->now_ns, p->err, p->errlen) : STEP_OK;
     return p->step == STEP_OK ? 0 : 1;
 }
 
@@ -656,8 +656,8 @@ static enum step snapshot_tables(struct cdc *c, struct snapshot *snap, uint64_t 
     for (int i = 0; st == STEP_OK && i < count; i++) {
         if (!cdc_settings_wants(c->s, tables[i]))
             continue;
-        source.ts_ms = clock_wall_ms();
-        struct produce_ctx p = {.c = c, .source = &source, .now_ms = source.ts_ms, .err = err, .errlen = errlen};
+        source.ts_ns = clock_wall_ns();
+        struct produce_ctx p = {.c = c, .source = &source, .now_ns = source.ts_ns, .err = err, .errlen = errlen};
         uint64_t before = c->txn_events;
         if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
             st = STEP_REPLAY;

@@ -111,6 +111,20 @@ check "s1: source names server, db, table, gtid, file, pos, row" grep -qE \
   'name..:..s1..,.*db..:..orders..,.*table..:..sales_orders..,.*gtid..:..[0-9]+-[0-9]+-[0-9]+..,.*file..:..binlog\.[0-9]+..,.*pos..:[0-9]+,.*row..:[0-9]+' \
   "$WORK/s1_sales_orders"
 check "s1: deletes were streamed (each one's tombstone is checked above)" grep -q '"op\\":\\"d\\"' "$WORK/s1_sales_orders"
+check "s1: ts_us and ts_ns beside ts_ms, at the top and in source, in Debezium 3's order (the checker checks their values)" \
+  python3 -c '
+import json, sys
+want_top = ["before", "after", "source", "op", "ts_ms", "ts_us", "ts_ns", "transaction"]
+want_source = ["version", "connector", "name", "ts_ms", "snapshot", "db", "sequence", "ts_us", "ts_ns", "table",
+               "server_id", "gtid", "file", "pos", "row", "thread", "query"]
+bad = set()
+for line in open(sys.argv[1]):
+    payload = json.loads(line)["payload"]
+    if payload:
+        e = json.loads(payload)
+        if list(e) != want_top or list(e["source"]) != want_source:
+            bad.add((tuple(e), tuple(e["source"])))
+sys.exit(f"other members: {sorted(bad)[:2]}" if bad else 0)' "$WORK/s1_sales_orders"
 
 # --- restart resumes where it stopped: nothing again -------------------------
 before=$(kcat -C -b "$ONPREM_BOOTSTRAP" -t s1_sales_orders -e -q -f 'x\n' | wc -l)

@@ -16,6 +16,9 @@ nor MySQL (tests/integration/cdc_check_test.py feeds it made-up histories):
   rows        source.row numbers the rows of each rows event (GTID, file,
               pos) 0, 1, 2 ... without a gap, one change each (a key
               change's delete and create share their row), as Debezium does.
+  timestamps  ts_ms, ts_us and ts_ns, at the top and in source, are one
+              instant in three units (Debezium 3); a streamed change's
+              source time is the binlog event's, whole seconds.
   tombstones  each d is followed by a tombstone of the same key as the next
               message of its partition; a tombstone anywhere else is wrong.
   columns     every before and after names exactly the table's columns (the
@@ -108,6 +111,19 @@ def parse_gtid(gtid):
         return int(domain), int(seq)
     except (AttributeError, ValueError):
         return None
+
+
+def timestamp_problem(block, whole_seconds=False):
+    """What is wrong with the ts_ms, ts_us and ts_ns of an envelope or its source; None when nothing."""
+    ts = [block.get(k) for k in ("ts_ms", "ts_us", "ts_ns")]
+    if any(isinstance(t, bool) or not isinstance(t, int) for t in ts):
+        return f"ts_ms, ts_us, ts_ns are {ts}, not three integers"
+    ms, us, ns = ts
+    if us // 1000 != ms or ns // 1000 != us:
+        return f"ts_ms {ms}, ts_us {us}, ts_ns {ns} are not one instant"
+    if whole_seconds and (ms % 1000 or ns != ms * 1_000_000):
+        return f"ts_ms {ms}, ts_ns {ns} are not a binlog time (whole seconds)"
+    return None
 
 
 def allowed_columns(table, ddl_columns):
@@ -283,6 +299,10 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
                 continue
 
             op, source = m.op, m.source
+            for name, block in (("", m.event), ("source ", source)):
+                why = timestamp_problem(block, whole_seconds=bool(name) and op != "r")
+                if why:
+                    problems.append(f"{where}: op {op} {name}{why}")
             if op != "r":
                 ident = (source.get("gtid"), source.get("file"), source.get("pos"), source.get("row"), m.ck, op)
                 if ident in seen:

@@ -62,16 +62,18 @@ class Topic:
         return msg
 
     def event(self, op, key_value, before=None, after=None, partition=None, snapshot=False):
-        source = {"version": "1", "connector": "mysql", "name": "dc", "ts_ms": 1767322000000,
+        # A snapshot read's source time is the clock's; a binlog event's whole seconds.
+        source_ns = 1767322000123456789 if snapshot else 1767322000 * 10**9
+        source = {"version": "1", "connector": "mysql", "name": "dc", "ts_ms": source_ns // 10**6,
                   "snapshot": "true" if snapshot else "false", "db": "orders", "sequence": None,
-                  "table": self.table, "server_id": 1,
+                  "ts_us": source_ns // 1000, "ts_ns": source_ns, "table": self.table, "server_id": 1,
                   "gtid": None if snapshot else f"0-1-{self.seq}",
                   "file": "" if snapshot else "binlog.000001",
                   "pos": 0 if snapshot else 4000 + self.seq * 10, "row": 0 if snapshot else self.row,
                   "thread": None, "query": None}
         self.row += 1
-        envelope = {"before": before, "after": after, "source": source, "op": op, "ts_ms": 1767322000001,
-                    "transaction": None}
+        envelope = {"before": before, "after": after, "source": source, "op": op, "ts_ms": 1767322001234,
+                    "ts_us": 1767322001234567, "ts_ns": 1767322001234567891, "transaction": None}
         return self._put(partition, key_value, json.dumps(envelope, separators=(",", ":")))
 
     def tombstone(self, key_value, partition=None):
@@ -164,12 +166,14 @@ def ddl_history():
 
 
 def mutate(messages, index, **changes):
-    """A copy of messages with the envelope of message index changed."""
+    """A copy of messages with the envelope of message index changed (top_ts_ms etc.: the top-level ts_*)."""
     out = copy.deepcopy(messages)
     env = json.loads(out[index]["payload"])
     for k, v in changes.items():
         if k in ("before", "after", "op"):
             env[k] = v
+        elif k.startswith("top_"):
+            env[k[4:]] = v
         else:
             env["source"][k] = v
     out[index]["payload"] = json.dumps(env)
@@ -369,6 +373,23 @@ def main():
     second = mutate([second], 0, pos=9999, row=0)[0]  # the statement's next rows event
     passes("a statement split into two rows events: each starts at row 0", COLUMNS, [first, second],
            db(row(1, "x"), row(2, "y")))
+
+    # --- timestamps
+    j = by_key(msgs, 1)[1]  # a streamed update
+    fails("an envelope without ts_us and ts_ns (Debezium 2)",
+          "op u ts_ms, ts_us, ts_ns are [1767322001234, None, None]",
+          mutate(msgs, j, top_ts_us=None, top_ts_ns=None), rows)
+    fails("a top-level ts_us of another instant", "op u ts_ms 1767322001234, ts_us 1767322001235567",
+          mutate(msgs, j, top_ts_us=1767322001235567), rows)
+    fails("a top-level ts_ns of another instant", "are not one instant",
+          mutate(msgs, j, top_ts_ns=1767322001234568891), rows)
+    fails("a source without ts_ns", "op u source ts_ms, ts_us, ts_ns are", mutate(msgs, j, ts_ns=None), rows)
+    fails("a source ts_us in milliseconds", "op u source ts_ms 1767322000000, ts_us 1767322000000,",
+          mutate(msgs, j, ts_us=1767322000000), rows)
+    fails("a streamed change's source time finer than the binlog's seconds", "are not a binlog time",
+          mutate(msgs, j, ts_ms=1767322000123, ts_us=1767322000123456, ts_ns=1767322000123456789), rows)
+    fails("a snapshot read's source ts_ns of another instant", "op r source ts_ms",
+          mutate(msgs, by_key(msgs, 1)[0], ts_ns=1), rows)
 
     # --- tombstones
     i3 = by_key(msgs, 3)  # r, d, tombstone
