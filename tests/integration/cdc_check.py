@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks what bridge cdc wrote against the database, for tests/integration/cdc.sh.
 
-    cdc_check.py [--ddl-columns TABLE.COL[,TABLE.COL...]] BOOTSTRAP ROOT_CNF DC TABLE...
+    cdc_check.py [--ddl-columns TABLE.COL[,TABLE.COL...]] [--database DB] BOOTSTRAP ROOT_CNF DC TABLE...
 
-For each table it reads the topic <dc>_<table> as a read_committed consumer
+For each table (of DB, default orders) it reads the topic <dc>_<table> as a read_committed consumer
 (kcat -J) and checks the events with check_table(), which needs neither Kafka
 nor MySQL (tests/integration/cdc_check_test.py feeds it made-up histories):
 
@@ -54,8 +54,8 @@ def consume(bootstrap, topic):
     return [json.loads(line) for line in out.stdout.split("\n") if line.startswith("{")]
 
 
-def mariadb(root_cnf, sql):
-    out = subprocess.run(["mariadb", f"--defaults-file={root_cnf}", "-B", "--column-names", "orders", "-e", sql],
+def mariadb(root_cnf, sql, database="orders"):
+    out = subprocess.run(["mariadb", f"--defaults-file={root_cnf}", "-B", "--column-names", database, "-e", sql],
                          capture_output=True, text=True, check=True)
     # split("\n"), not splitlines(): a value may hold \r or other line breaks.
     lines = out.stdout.split("\n")
@@ -64,13 +64,13 @@ def mariadb(root_cnf, sql):
     return lines
 
 
-def table_rows(root_cnf, table):
+def table_rows(root_cnf, table, database="orders"):
     """(column names, rows as dicts of column -> text as the client prints it)."""
-    lines = mariadb(root_cnf, f"SELECT * FROM `{table}`")
+    lines = mariadb(root_cnf, f"SELECT * FROM `{table}`", database)
     if not lines:
         # An empty result has no header: the names from information_schema.
         names = mariadb(root_cnf, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
-                                  f"DATABASE() AND TABLE_NAME = '{table}' ORDER BY ORDINAL_POSITION")[1:]
+                                  f"DATABASE() AND TABLE_NAME = '{table}' ORDER BY ORDINAL_POSITION", database)[1:]
         return names, []
     names = lines[0].split("\t")
     rows = [dict(zip(names, line.split("\t"))) for line in lines[1:]]
@@ -429,6 +429,7 @@ def main(argv=None):
     ap.add_argument("--ddl-columns", type=parse_ddl_columns, action="append", default=[],
                     metavar="TABLE.COL[,TABLE.COL...]",
                     help="columns added by DDL while streaming: events before the DDL may lack them")
+    ap.add_argument("--database", default="orders", help="the tables' database (default orders)")
     ap.add_argument("bootstrap", help="Kafka bootstrap servers")
     ap.add_argument("root_cnf", help="mariadb defaults file")
     ap.add_argument("dc", help="topic prefix: topics are <dc>_<table>")
@@ -443,7 +444,7 @@ def main(argv=None):
     for table in args.tables:
         messages = consume(args.bootstrap, f"{args.dc}_{table}")
         checked += len(messages)
-        columns, rows = table_rows(args.root_cnf, table)
+        columns, rows = table_rows(args.root_cnf, table, args.database)
         problems += check_table(table, columns, messages, rows, ddl.get(table, ()))
     for p in problems[:MAX_FINDINGS]:
         print(p)
