@@ -25,6 +25,12 @@ long long clock_wall_us(void) { return us_of(CLOCK_REALTIME); }
 
 long long clock_mono_us(void) { return us_of(CLOCK_MONOTONIC); }
 
+long long clock_wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 void clock_sleep_ms(int ms) {
     if (ms <= 0)
         return;

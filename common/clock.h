@@ -21,6 +21,10 @@ long long clock_mono_ms(void);
 long long clock_wall_us(void);
 long long clock_mono_us(void);
 
+/* Nanoseconds since the epoch (CLOCK_REALTIME), for Debezium's ts_ns
+ * (int64 nanoseconds last until 2262). */
+long long clock_wall_ns(void);
+
 /* Sleeps ms milliseconds (nothing if ms <= 0), less if a signal arrives. */
 void clock_sleep_ms(int ms);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "shutdown.h"
 #include "snapshot.h"
+#include "sql_value.h"
 
 #define GTID_FLAG_STANDALONE 1 /* a GTID event's flag: no XID or COMMIT follows (DDL) */
 #define POSITION_EVERY_MS 1000 /* an idle stream still moves its position this often */
@@ -77,6 +78,7 @@ struct cdc {
 };
 
 static void on_committed(const struct batch *b, void *ctx);
+static enum step record_ddl(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen);
 
 static void set_state(struct cdc *c, const char *state) {
     pthread_mutex_lock(&c->lock);
@@ -342,12 +344,62 @@ static enum step ensure_topics(struct cdc *c, const char *const *topics, int cou
     return st;
 }
 
+/* Creates the topics not known yet of the wanted tables among tables (of
+ * the database). */
+static enum step ensure_table_topics(struct cdc *c, char *const *tables, int count, char *err, size_t errlen) {
+    char(*topics)[512] = calloc(count ? (size_t)count : 1, sizeof *topics);
+    const char **wanted = calloc(count ? (size_t)count : 1, sizeof *wanted);
+    enum step st = STEP_OK;
+    int n = 0;
+    if (!topics || !wanted) {
+        snprintf(err, errlen, "out of memory");
+        st = STEP_FATAL;
+    }
+    for (int t = 0; st == STEP_OK && t < count; t++) {
+        if (!cdc_settings_wants(c->s, tables[t]))
+            continue;
+        cdc_settings_topic(c->s, c->s->database, tables[t], topics[n], sizeof topics[n]);
+        if (!topic_known(c, topics[n])) {
+            wanted[n] = topics[n];
+            n++;
+        }
+    }
+    if (st == STEP_OK && n > 0)
+        st = ensure_topics(c, wanted, n, err, errlen);
+    free(topics);
+    free(wanted);
+    return st;
+}
+
+/* After DDL of the database: the topics of the tables it created (CREATE
+ * TABLE, RENAME TABLE ...) are made now, as those of the tables there at
+ * the start were, rather than when their first row comes. The tables are
+ * read as they are now, so no statement needs parsing; one created and
+ * dropped since is simply not there (its rows, if any, make its topic when
+ * they come). */
+static enum step new_table_topics(struct cdc *c, char *err, size_t errlen) {
+    enum binlog_status status;
+    MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
+    if (!m)
+        return status == BINLOG_FATAL ? STEP_FATAL : STEP_REPLAY;
+    char **tables = NULL;
+    int count = 0;
+    if (snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) != 0)
+        return STEP_REPLAY;
+    enum step st = ensure_table_topics(c, tables, count, err, errlen);
+    for (int i = 0; i < count; i++)
+        free(tables[i]);
+    free(tables);
+    return st;
+}
+
 /* ------------------------------------------------------------ the events */
 
 struct produce_ctx {
     struct cdc *c;
-    const struct event_source *source;
-    int64_t now_ms; /* the events' ts_ms: the clock read once per rows event */
+    struct event_source *source; /* on_row sets its row */
+    int64_t now_ns;              /* the events' ts_ms/us/ns: the clock read once per rows event */
+    int rows;                    /* the rows of the rows event given so far */
     enum step step;
     char *err;
     size_t errlen;
@@ -384,12 +436,12 @@ static enum step emit(struct cdc *c, const char *topic, const char *key, size_t 
 
 /* One change's event (and tombstone) to topic. */
 static enum step produce_change(struct cdc *c, const char *topic, const struct row_change *change,
-                                const struct event_source *source, int64_t now, char *err, size_t errlen) {
+                                const struct event_source *source, int64_t now_ns, char *err, size_t errlen) {
     json_writer_reset(c->key);
     int has_key = event_json_key(c->key, change);
     json_writer_reset(c->value);
     int has_value = c->s->unwrap ? event_json_unwrapped(c->value, change, c->s->dc)
-                                 : event_json_value(c->value, change, source, now);
+                                 : event_json_value(c->value, change, source, now_ns);
     const char *key = has_key ? json_writer_data(c->key) : NULL;
     size_t key_len = has_key ? json_writer_len(c->key) : 0;
     enum step st = STEP_OK;
@@ -406,6 +458,10 @@ static enum step produce_change(struct cdc *c, const char *topic, const struct r
 static int on_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
     struct cdc *c = p->c;
+    /* source.row: the row's index within its rows event, as Debezium gives
+     * it (a statement split into several rows events starts again at 0);
+     * the delete and create of a key change share it. */
+    p->source->row = p->rows++;
     const char *topic = route(c, change->table);
     if (!topic)
         return 0;
@@ -413,11 +469,11 @@ static int on_row(const struct row_change *change, void *ctx) {
         /* A new key is a new row: the old one is deleted, as Debezium does. */
         struct row_change gone = {change->table, ROW_DELETE, change->before, NULL};
         struct row_change born = {change->table, ROW_INSERT, NULL, change->after};
-        p->step = produce_change(c, topic, &gone, p->source, p->now_ms, p->err, p->errlen);
+        p->step = produce_change(c, topic, &gone, p->source, p->now_ns, p->err, p->errlen);
         if (p->step == STEP_OK)
-            p->step = produce_change(c, topic, &born, p->source, p->now_ms, p->err, p->errlen);
+            p->step = produce_change(c, topic, &born, p->source, p->now_ns, p->err, p->errlen);
     } else {
-        p->step = produce_change(c, topic, change, p->source, p->now_ms, p->err, p->errlen);
+        p->step = produce_change(c, topic, change, p->source, p->now_ns, p->err, p->errlen);
     }
     return p->step == STEP_OK ? 0 : 1;
 }
@@ -428,14 +484,14 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
     binlog_client_event_bytes(c->binlog, ev, &data, &len);
     struct event_source source = {
         .server_name = c->s->dc,
-        .ts_ms = (int64_t)ev->timestamp * 1000,
+        .ts_ns = (int64_t)ev->timestamp * 1000000000,
         .snapshot = EVENT_SNAPSHOT_FALSE,
         .server_id = ev->server_id,
         .gtid = c->gtid_text,
         .file = binlog_client_file(c->binlog),
         .pos = ev->next_event_pos - ev->event_length,
     };
-    struct produce_ctx p = {c, &source, clock_wall_ms(), STEP_OK, err, errlen};
+    struct produce_ctx p = {.c = c, .source = &source, .now_ns = clock_wall_ns(), .err = err, .errlen = errlen};
     uint64_t before = c->txn_events;
     int rc = binlog_rows_decode(c->rows, data, len, on_row, &p, err, errlen);
     if (rc != 0 && p.step == STEP_OK) {
@@ -447,19 +503,28 @@ static enum step on_rows_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char 
         return STEP_FATAL;
     }
     if (c->txn_events > before)
-        c->txn_last_event_ms = source.ts_ms;
+        c->txn_last_event_ms = (int64_t)ev->timestamp * 1000;
     return p.step;
 }
 
-/* DDL goes to the schema-history topic, in the batch of its transaction. */
+/* DDL run in the database goes to the schema-history topic, in the batch
+ * of its transaction; DDL that may have created tables of the database
+ * (run in it, or naming it: CREATE TABLE orders.t) makes their topics. */
 static enum step on_query(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
     const struct st_mariadb_rpl_query_event *q = &ev->event.query;
     if (!c->standalone)
         return STEP_OK; /* BEGIN / COMMIT of non-transactional tables */
-    int ours = q->database.length == strlen(c->s->database) &&
-               strncmp(q->database.str, c->s->database, q->database.length) == 0;
-    if (!ours)
-        return STEP_OK;
+    size_t db_len = strlen(c->s->database);
+    int ours = q->database.length == db_len && strncmp(q->database.str, c->s->database, db_len) == 0;
+    enum step st = ours ? record_ddl(c, ev, err, errlen) : STEP_OK;
+    if (st == STEP_OK && (ours || memmem(q->statement.str, q->statement.length, c->s->database, db_len)))
+        st = new_table_topics(c, err, errlen);
+    return st;
+}
+
+/* The DDL's record in the schema-history topic. */
+static enum step record_ddl(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err, size_t errlen) {
+    const struct st_mariadb_rpl_query_event *q = &ev->event.query;
     json_writer_reset(c->value);
     json_writer_begin_object(c->value);
     json_writer_key(c->value, "source");
@@ -634,7 +699,7 @@ static enum step on_event(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *err,
 static int on_snapshot_row(const struct row_change *change, void *ctx) {
     struct produce_ctx *p = ctx;
     const char *topic = route(p->c, change->table);
-    p->step = topic ? produce_change(p->c, topic, change, p->source, p->now_ms, p->err, p->errlen) : STEP_OK;
+    p->step = topic ? produce_change(p->c, topic, change, p->source, p->now_ns, p->err, p->errlen) : STEP_OK;
     return p->step == STEP_OK ? 0 : 1;
 }
 
@@ -647,12 +712,14 @@ static enum step snapshot_tables(struct cdc *c, struct snapshot *snap, uint64_t 
     if (!m || snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) != 0)
         return STEP_REPLAY;
     struct event_source source = {.server_name = c->s->dc, .snapshot = EVENT_SNAPSHOT_TRUE, .gtid = NULL, .file = ""};
-    enum step st = STEP_OK;
+    /* A table created since the start (the database may have had none) has
+     * no topic yet, and its CREATE is before the stream's position. */
+    enum step st = ensure_table_topics(c, tables, count, err, errlen);
     for (int i = 0; st == STEP_OK && i < count; i++) {
         if (!cdc_settings_wants(c->s, tables[i]))
             continue;
-        source.ts_ms = clock_wall_ms();
-        struct produce_ctx p = {c, &source, source.ts_ms, STEP_OK, err, errlen};
+        source.ts_ns = clock_wall_ns();
+        struct produce_ctx p = {.c = c, .source = &source, .now_ns = source.ts_ns, .err = err, .errlen = errlen};
         uint64_t before = c->txn_events;
         if (snapshot_read_table(snap, tables[i], on_snapshot_row, &p, err, errlen) != 0 && p.step == STEP_OK)
             st = STEP_REPLAY;
@@ -762,7 +829,9 @@ static int renew_producer(struct cdc *c, char *err, size_t errlen) {
 }
 
 /* Checks the include list against the database's tables, and creates the
- * topics of the wanted ones. */
+ * topics of the wanted ones. A database with no tables yet is no error:
+ * cdc streams, and each table gets its topic when it is created (as
+ * Debezium picks tables up); the include list is then not checked. */
 static int prepare_tables(struct cdc *c, char *err, size_t errlen) {
     enum binlog_status status;
     MYSQL *m = binlog_client_sql(c->binlog, &status, err, errlen);
@@ -771,11 +840,26 @@ static int prepare_tables(struct cdc *c, char *err, size_t errlen) {
     if (!m || snapshot_list_tables(m, c->s->database, &tables, &count, err, errlen) != 0)
         return -1;
     if (count == 0) {
-        snprintf(err, errlen, "database '%s' has no tables (or user '%s' may not see them): check mysql.database",
-                 c->s->database, c->s->user);
-        rc = -1;
+        /* No tables yet is fine; no database is a mistyped mysql.database. */
+        char escaped[260], query[512], found[8];
+        mysql_real_escape_string(m, escaped, c->s->database, (unsigned long)strlen(c->s->database));
+        snprintf(query, sizeof query, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='%s'",
+                 escaped);
+        if (sql_value(m, query, 0, found, sizeof found) != 0) {
+            snprintf(err, errlen, "cannot look for database '%s': %s", c->s->database, mysql_error(m));
+            rc = -1;
+        } else if (strcmp(found, "0") == 0) {
+            snprintf(err, errlen, "database '%s' does not exist (or user '%s' may not see it): check mysql.database",
+                     c->s->database, c->s->user);
+            rc = -1;
+        } else {
+            log_warn("database '%s' has no tables yet (or user '%s' may not see them): streaming; each table's topic "
+                     "is made when the table is created%s",
+                     c->s->database, c->s->user,
+                     c->s->include_count ? " (cdc.tables.include is not checked against an empty database)" : "");
+        }
     }
-    for (int i = 0; rc == 0 && i < c->s->include_count; i++) {
+    for (int i = 0; rc == 0 && count > 0 && i < c->s->include_count; i++) {
         int found = 0;
         for (int t = 0; t < count; t++)
             found |= strcmp(tables[t], c->s->include[i]) == 0;
@@ -785,23 +869,8 @@ static int prepare_tables(struct cdc *c, char *err, size_t errlen) {
             rc = -1;
         }
     }
-    char(*topics)[512] = rc == 0 ? calloc(count ? (size_t)count : 1, sizeof *topics) : NULL;
-    const char **wanted = rc == 0 ? calloc(count ? (size_t)count : 1, sizeof *wanted) : NULL;
-    if (rc == 0 && (!topics || !wanted)) {
-        snprintf(err, errlen, "out of memory");
+    if (rc == 0 && ensure_table_topics(c, tables, count, err, errlen) != STEP_OK)
         rc = -1;
-    }
-    int n = 0;
-    for (int t = 0; rc == 0 && t < count; t++)
-        if (cdc_settings_wants(c->s, tables[t])) {
-            cdc_settings_topic(c->s, c->s->database, tables[t], topics[n], sizeof topics[n]);
-            wanted[n] = topics[n];
-            n++;
-        }
-    if (rc == 0 && ensure_topics(c, wanted, n, err, errlen) != STEP_OK)
-        rc = -1;
-    free(topics);
-    free(wanted);
     for (int i = 0; i < count; i++)
         free(tables[i]);
     free(tables);

@@ -11,6 +11,8 @@
  * committed position. Without a position it first takes a consistent
  * snapshot (op "r") in one Kafka transaction, then streams from the binlog
  * position of that snapshot. DDL is recorded in a schema-history topic.
+ * A database with no tables yet is no error: tables are taken as they are
+ * created (their topics at their DDL, their columns from the table map).
  *
  * The engine knows nothing of argv or stdout: cmd_cdc.c wires it up. */
 #ifndef BRIDGELAB_BRIDGE_CDC_H

@@ -236,6 +236,17 @@ static const char *const snapshot_names[] = {
     [EVENT_SNAPSHOT_LAST] = "last",
 };
 
+/* a / b rounded toward minus infinity (b > 0), as Java's Instant gives
+ * milliseconds and microseconds of a time before the epoch. */
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+
+/* One of an instant's ts_ms, ts_us and ts_ns: ns counted in units of unit
+ * nanoseconds (1000000, 1000 or 1). */
+static void write_ts(struct json_writer *w, const char *key, int64_t ns, int64_t unit) {
+    json_writer_key(w, key);
+    json_writer_int(w, unit == 1 ? ns : floor_div(ns, unit));
+}
+
 static void write_image(struct json_writer *w, const char *name, const struct table *table,
                         const struct value *values) {
     json_writer_key(w, name);
@@ -249,7 +260,7 @@ static void write_image(struct json_writer *w, const char *name, const struct ta
 }
 
 int event_json_value(struct json_writer *w, const struct row_change *change, const struct event_source *source,
-                     int64_t now_ms) {
+                     int64_t now_ns) {
     const struct table *table = change->table;
     enum row_op op = change->op;
     int has_before = op == ROW_UPDATE || op == ROW_DELETE;
@@ -267,8 +278,7 @@ int event_json_value(struct json_writer *w, const struct row_change *change, con
     json_writer_string_n(w, "mysql", 5);
     json_writer_key(w, "name");
     json_writer_string(w, source->server_name ? source->server_name : "");
-    json_writer_key(w, "ts_ms");
-    json_writer_int(w, source->ts_ms);
+    write_ts(w, "ts_ms", source->ts_ns, 1000000);
     json_writer_key(w, "snapshot");
     unsigned snapshot = (unsigned)source->snapshot;
     json_writer_string(w, snapshot <= EVENT_SNAPSHOT_LAST ? snapshot_names[snapshot] : "false");
@@ -276,6 +286,8 @@ int event_json_value(struct json_writer *w, const struct row_change *change, con
     json_writer_string(w, table->database ? table->database : "");
     json_writer_key(w, "sequence");
     json_writer_null(w);
+    write_ts(w, "ts_us", source->ts_ns, 1000);
+    write_ts(w, "ts_ns", source->ts_ns, 1);
     json_writer_key(w, "table");
     json_writer_string(w, table->name ? table->name : "");
     json_writer_key(w, "server_id");
@@ -297,8 +309,9 @@ int event_json_value(struct json_writer *w, const struct row_change *change, con
     json_writer_key(w, "op");
     unsigned op_index = (unsigned)op;
     json_writer_string_n(w, op_index <= ROW_READ ? op_codes[op_index] : "u", 1);
-    json_writer_key(w, "ts_ms");
-    json_writer_int(w, now_ms);
+    write_ts(w, "ts_ms", now_ns, 1000000);
+    write_ts(w, "ts_us", now_ns, 1000);
+    write_ts(w, "ts_ns", now_ns, 1);
     json_writer_key(w, "transaction");
     json_writer_null(w);
     json_writer_end_object(w);

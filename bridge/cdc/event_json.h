@@ -5,15 +5,21 @@
  * Key: the primary key's columns, in key order: {"id":42}. A table without
  * a primary key has no key: the caller sends a null key.
  *
- * Value, the envelope:
+ * Value, the envelope (Debezium 3's fields, in its order):
  *   {"before":{...}|null,"after":{...}|null,
  *    "source":{"version":"bridgelab-0.1","connector":"mysql","name":..,
  *              "ts_ms":..,"snapshot":"false"|"true"|"last","db":..,
- *              "sequence":null,"table":..,"server_id":..,"gtid":..|null,
- *              "file":..,"pos":..,"row":..,"thread":null,"query":null},
- *    "op":"c"|"u"|"d"|"r","ts_ms":..,"transaction":null}
+ *              "sequence":null,"ts_us":..,"ts_ns":..,"table":..,
+ *              "server_id":..,"gtid":..|null,"file":..,"pos":..,"row":..,
+ *              "thread":null,"query":null},
+ *    "op":"c"|"u"|"d"|"r","ts_ms":..,"ts_us":..,"ts_ns":..,
+ *    "transaction":null}
  * "before" is written for updates and deletes, "after" for inserts,
- * updates and snapshot reads; the other is null.
+ * updates and snapshot reads; the other is null. Each ts_ms, ts_us, ts_ns
+ * triple is one instant in three units (ms and us rounded down, as Java's
+ * Instant does): in source, when the change happened (a binlog event's
+ * time has whole seconds, so there ts_us = ts_ms * 1000); at the top, when
+ * the event was made.
  *
  * Value, unwrapped (--unwrap: ExtractNewRecordState, then InsertField, as
  * in the workshop's transform chain): the row's after image as a flat
@@ -69,7 +75,7 @@ enum event_snapshot { EVENT_SNAPSHOT_FALSE, EVENT_SNAPSHOT_TRUE, EVENT_SNAPSHOT_
  * table). NULL strings: gtid becomes null, the others "". */
 struct event_source {
     const char *server_name; /* the logical server name (the topic prefix): "dc01" */
-    int64_t ts_ms;           /* when the change happened: the binlog event's time, in ms */
+    int64_t ts_ns;           /* when the change happened, ns since the epoch (a binlog event's: whole seconds) */
     enum event_snapshot snapshot;
     uint32_t server_id; /* the MySQL server that wrote the change */
     const char *gtid;   /* its transaction's GTID, or NULL */
@@ -89,10 +95,10 @@ struct event_source {
  * out. */
 int event_json_key(struct json_writer *w, const struct row_change *change);
 
-/* The Debezium envelope; now_ms is the top-level "ts_ms" (when the event is
- * made). Never 0. */
+/* The Debezium envelope; now_ns (ns since the epoch) gives the top-level
+ * "ts_ms", "ts_us" and "ts_ns" (when the event is made). Never 0. */
 int event_json_value(struct json_writer *w, const struct row_change *change, const struct event_source *source,
-                     int64_t now_ms);
+                     int64_t now_ns);
 
 /* The unwrapped value with "sourcedc":dc. 0 for a delete (or a change
  * without an after image): send only the tombstone. */

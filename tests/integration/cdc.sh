@@ -111,6 +111,20 @@ check "s1: source names server, db, table, gtid, file, pos, row" grep -qE \
   'name..:..s1..,.*db..:..orders..,.*table..:..sales_orders..,.*gtid..:..[0-9]+-[0-9]+-[0-9]+..,.*file..:..binlog\.[0-9]+..,.*pos..:[0-9]+,.*row..:[0-9]+' \
   "$WORK/s1_sales_orders"
 check "s1: deletes were streamed (each one's tombstone is checked above)" grep -q '"op\\":\\"d\\"' "$WORK/s1_sales_orders"
+check "s1: ts_us and ts_ns beside ts_ms, at the top and in source, in Debezium 3's order (the checker checks their values)" \
+  python3 -c '
+import json, sys
+want_top = ["before", "after", "source", "op", "ts_ms", "ts_us", "ts_ns", "transaction"]
+want_source = ["version", "connector", "name", "ts_ms", "snapshot", "db", "sequence", "ts_us", "ts_ns", "table",
+               "server_id", "gtid", "file", "pos", "row", "thread", "query"]
+bad = set()
+for line in open(sys.argv[1]):
+    payload = json.loads(line)["payload"]
+    if payload:
+        e = json.loads(payload)
+        if list(e) != want_top or list(e["source"]) != want_source:
+            bad.add((tuple(e), tuple(e["source"])))
+sys.exit(f"other members: {sorted(bad)[:2]}" if bad else 0)' "$WORK/s1_sales_orders"
 
 # --- restart resumes where it stopped: nothing again -------------------------
 before=$(kcat -C -b "$ONPREM_BOOTSTRAP" -t s1_sales_orders -e -q -f 'x\n' | wc -l)
@@ -275,6 +289,24 @@ sql "CREATE TABLE made_later (id INT PRIMARY KEY); INSERT INTO made_later VALUES
 check "s9: caught up" caught_up
 check "s9: a table created while streaming: its topic, its row" bash -c \
   "kcat -C -b $ONPREM_BOOTSTRAP -t s9_made_later -e -q -X isolation.level=read_committed | grep -q '\"id\":41'"
+# One statement of 3000 rows, which MariaDB splits into rows events of ~8 KB:
+# source.row counts each event's rows from 0, as Debezium's does.
+sql "INSERT INTO made_later SELECT seq FROM seq_1000_to_3999"
+check "s9: caught up after a 3000-row statement" caught_up
+kcat -C -b "$ONPREM_BOOTSTRAP" -t s9_made_later -e -q -X isolation.level=read_committed >"$WORK/s9_made_later"
+check "s9: a statement split into rows events: each event's rows are numbered 0, 1, 2 ... (source.row)" python3 -c '
+import json, sys
+events = {}
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["after"]["id"] >= 1000:
+        events.setdefault(e["source"]["pos"], []).append(e["source"]["row"])
+counts = sorted(len(rows) for rows in events.values())
+bad = [pos for pos, rows in events.items() if sorted(rows) != list(range(len(rows)))]
+sys.exit(0 if len(events) >= 2 and sum(counts) == 3000 and not bad
+         else f"{len(events)} rows events of {counts} rows; misnumbered at {bad[:3]}")' "$WORK/s9_made_later"
+check_ran "s9: the checker agrees on made_later (each rows event numbered from 0)" 0 "$WORK/check-s9-made_later" \
+  'checked 3001 events' python3 tests/integration/cdc_check.py "$ONPREM_BOOTSTRAP" "$MYSQL_ROOT_CNF" s9 made_later
 check_stop "s9: exit 0" "$pid"
 sql "DROP TABLE empty_yet; DROP TABLE made_later"
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Checks what bridge cdc wrote against the database, for tests/integration/cdc.sh.
 
-    cdc_check.py [--ddl-columns TABLE.COL[,TABLE.COL...]] BOOTSTRAP ROOT_CNF DC TABLE...
+    cdc_check.py [--ddl-columns TABLE.COL[,TABLE.COL...]] [--database DB] BOOTSTRAP ROOT_CNF DC TABLE...
 
-For each table it reads the topic <dc>_<table> as a read_committed consumer
+For each table (of DB, default orders) it reads the topic <dc>_<table> as a read_committed consumer
 (kcat -J) and checks the events with check_table(), which needs neither Kafka
 nor MySQL (tests/integration/cdc_check_test.py feeds it made-up histories):
 
@@ -13,6 +13,12 @@ nor MySQL (tests/integration/cdc_check_test.py feeds it made-up histories):
               between shows here); a c or r must name a key that does not
               exist; no change appears twice (GTID, file, pos, row, key, op);
               the GTIDs of a key never go back (commit order).
+  rows        source.row numbers the rows of each rows event (GTID, file,
+              pos) 0, 1, 2 ... without a gap, one change each (a key
+              change's delete and create share their row), as Debezium does.
+  timestamps  ts_ms, ts_us and ts_ns, at the top and in source, are one
+              instant in three units (Debezium 3); a streamed change's
+              source time is the binlog event's, whole seconds.
   tombstones  each d is followed by a tombstone of the same key as the next
               message of its partition; a tombstone anywhere else is wrong.
   columns     every before and after names exactly the table's columns (the
@@ -48,8 +54,8 @@ def consume(bootstrap, topic):
     return [json.loads(line) for line in out.stdout.split("\n") if line.startswith("{")]
 
 
-def mariadb(root_cnf, sql):
-    out = subprocess.run(["mariadb", f"--defaults-file={root_cnf}", "-B", "--column-names", "orders", "-e", sql],
+def mariadb(root_cnf, sql, database="orders"):
+    out = subprocess.run(["mariadb", f"--defaults-file={root_cnf}", "-B", "--column-names", database, "-e", sql],
                          capture_output=True, text=True, check=True)
     # split("\n"), not splitlines(): a value may hold \r or other line breaks.
     lines = out.stdout.split("\n")
@@ -58,13 +64,13 @@ def mariadb(root_cnf, sql):
     return lines
 
 
-def table_rows(root_cnf, table):
+def table_rows(root_cnf, table, database="orders"):
     """(column names, rows as dicts of column -> text as the client prints it)."""
-    lines = mariadb(root_cnf, f"SELECT * FROM `{table}`")
+    lines = mariadb(root_cnf, f"SELECT * FROM `{table}`", database)
     if not lines:
         # An empty result has no header: the names from information_schema.
         names = mariadb(root_cnf, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
-                                  f"DATABASE() AND TABLE_NAME = '{table}' ORDER BY ORDINAL_POSITION")[1:]
+                                  f"DATABASE() AND TABLE_NAME = '{table}' ORDER BY ORDINAL_POSITION", database)[1:]
         return names, []
     names = lines[0].split("\t")
     rows = [dict(zip(names, line.split("\t"))) for line in lines[1:]]
@@ -105,6 +111,19 @@ def parse_gtid(gtid):
         return int(domain), int(seq)
     except (AttributeError, ValueError):
         return None
+
+
+def timestamp_problem(block, whole_seconds=False):
+    """What is wrong with the ts_ms, ts_us and ts_ns of an envelope or its source; None when nothing."""
+    ts = [block.get(k) for k in ("ts_ms", "ts_us", "ts_ns")]
+    if any(isinstance(t, bool) or not isinstance(t, int) for t in ts):
+        return f"ts_ms, ts_us, ts_ns are {ts}, not three integers"
+    ms, us, ns = ts
+    if us // 1000 != ms or ns // 1000 != us:
+        return f"ts_ms {ms}, ts_us {us}, ts_ns {ns} are not one instant"
+    if whole_seconds and (ms % 1000 or ns != ms * 1_000_000):
+        return f"ts_ms {ms}, ts_ns {ns} are not a binlog time (whole seconds)"
+    return None
 
 
 def allowed_columns(table, ddl_columns):
@@ -214,6 +233,7 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
     key_text = {}  # ck -> a key text, for messages
     seen = set()
     last_seq = {}
+    rows_events = {}  # (gtid, file, pos) -> [(row, op, ck, where)]: the streamed changes of each rows event
 
     def check_image(m, name, image, carried):
         where = m.where(table)
@@ -279,10 +299,16 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
                 continue
 
             op, source = m.op, m.source
+            for name, block in (("", m.event), ("source ", source)):
+                why = timestamp_problem(block, whole_seconds=bool(name) and op != "r")
+                if why:
+                    problems.append(f"{where}: op {op} {name}{why}")
             if op != "r":
                 ident = (source.get("gtid"), source.get("file"), source.get("pos"), source.get("row"), m.ck, op)
                 if ident in seen:
                     problems.append(f"{where}: change {ident[:4]} op {op} appears twice")
+                else:
+                    rows_events.setdefault(ident[:3], []).append((source.get("row"), op, m.ck, where))
                 seen.add(ident)
                 gtid = m.gtid
                 if gtid is None:
@@ -326,6 +352,26 @@ def check_table(table, columns, messages, db_rows, ddl_columns=()):
                     nxt = msgs[i + 1] if i + 1 < len(msgs) else None
                     if nxt is None or not nxt.tombstone or nxt.ck != m.ck:
                         problems.append(f"{where}: the delete is not followed by its tombstone")
+
+    # ---- source.row: each rows event's rows numbered from 0
+    for (gtid, file, pos), changes in rows_events.items():
+        by_row = {}
+        for r, op, ck, where in changes:
+            if isinstance(r, bool) or not isinstance(r, int) or r < 0:
+                problems.append(f"{where}: op {op} source.row {r!r} is not a row index")
+            else:
+                by_row.setdefault(r, []).append((op, ck, where))
+        event = f"{table}: rows event {file}:{pos} (GTID {gtid})"
+        for r in sorted(by_row):
+            shared = by_row[r]
+            key_change = len(shared) == 2 and sorted(op for op, _, _ in shared) == ["c", "d"] and \
+                shared[0][1] != shared[1][1]
+            if len(shared) > 1 and not key_change:
+                problems.append(f"{event}: {len(shared)} changes have row {r} "
+                                f"({', '.join(f'op {op} key {ck}' for op, ck, _ in shared[:3])}): "
+                                "each row of a rows event has its own index")
+        if by_row and sorted(by_row) != list(range(len(by_row))):
+            problems.append(f"{event}: rows numbered {sorted(by_row)[:10]}, not 0 to {len(by_row) - 1}")
 
     # ---- the final state against MySQL
     if key_columns is None:
@@ -383,6 +429,7 @@ def main(argv=None):
     ap.add_argument("--ddl-columns", type=parse_ddl_columns, action="append", default=[],
                     metavar="TABLE.COL[,TABLE.COL...]",
                     help="columns added by DDL while streaming: events before the DDL may lack them")
+    ap.add_argument("--database", default="orders", help="the tables' database (default orders)")
     ap.add_argument("bootstrap", help="Kafka bootstrap servers")
     ap.add_argument("root_cnf", help="mariadb defaults file")
     ap.add_argument("dc", help="topic prefix: topics are <dc>_<table>")
@@ -397,7 +444,7 @@ def main(argv=None):
     for table in args.tables:
         messages = consume(args.bootstrap, f"{args.dc}_{table}")
         checked += len(messages)
-        columns, rows = table_rows(args.root_cnf, table)
+        columns, rows = table_rows(args.root_cnf, table, args.database)
         problems += check_table(table, columns, messages, rows, ddl.get(table, ()))
     for p in problems[:MAX_FINDINGS]:
         print(p)

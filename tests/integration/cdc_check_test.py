@@ -62,16 +62,18 @@ class Topic:
         return msg
 
     def event(self, op, key_value, before=None, after=None, partition=None, snapshot=False):
-        source = {"version": "1", "connector": "mysql", "name": "dc", "ts_ms": 1767322000000,
+        # A snapshot read's source time is the clock's; a binlog event's whole seconds.
+        source_ns = 1767322000123456789 if snapshot else 1767322000 * 10**9
+        source = {"version": "1", "connector": "mysql", "name": "dc", "ts_ms": source_ns // 10**6,
                   "snapshot": "true" if snapshot else "false", "db": "orders", "sequence": None,
-                  "table": self.table, "server_id": 1,
+                  "ts_us": source_ns // 1000, "ts_ns": source_ns, "table": self.table, "server_id": 1,
                   "gtid": None if snapshot else f"0-1-{self.seq}",
                   "file": "" if snapshot else "binlog.000001",
-                  "pos": 0 if snapshot else 4000 + self.seq * 10, "row": self.row,
+                  "pos": 0 if snapshot else 4000 + self.seq * 10, "row": 0 if snapshot else self.row,
                   "thread": None, "query": None}
         self.row += 1
-        envelope = {"before": before, "after": after, "source": source, "op": op, "ts_ms": 1767322000001,
-                    "transaction": None}
+        envelope = {"before": before, "after": after, "source": source, "op": op, "ts_ms": 1767322001234,
+                    "ts_us": 1767322001234567, "ts_ns": 1767322001234567891, "transaction": None}
         return self._put(partition, key_value, json.dumps(envelope, separators=(",", ":")))
 
     def tombstone(self, key_value, partition=None):
@@ -90,6 +92,13 @@ class Topic:
     def delete(self, before):
         self.event("d", before[self.key_name], before, None)
         return self.tombstone(before[self.key_name])
+
+    def key_change(self, before, after):
+        """An update of the key: a delete (and tombstone) and a create, one row."""
+        row_index = self.row
+        self.delete(before)
+        self.row = row_index
+        return self.create(after)
 
 
 def row(id_, name, price="1.00", made="2026-01-02T03:04:05Z", **more):
@@ -122,10 +131,9 @@ def good_history():
     t.update(r2b, r2c)
     t.begin()
     t.delete(r3)
-    t.begin()  # UPDATE things SET id = 6 WHERE id = 4: delete 4 + create 6
+    t.begin()  # UPDATE things SET id = 6 WHERE id = 4: delete 4 + create 6, one row
     r6 = dict(r4, id=6)
-    t.delete(r4)
-    t.create(r6)
+    t.key_change(r4, r6)
     t.begin()
     r6b = dict(r6, name="six", made="2026-03-04T05:06:07.250000Z")
     t.update(r6, r6b)
@@ -158,12 +166,14 @@ def ddl_history():
 
 
 def mutate(messages, index, **changes):
-    """A copy of messages with the envelope of message index changed."""
+    """A copy of messages with the envelope of message index changed (top_ts_ms etc.: the top-level ts_*)."""
     out = copy.deepcopy(messages)
     env = json.loads(out[index]["payload"])
     for k, v in changes.items():
         if k in ("before", "after", "op"):
             env[k] = v
+        elif k.startswith("top_"):
+            env[k[4:]] = v
         else:
             env["source"][k] = v
     out[index]["payload"] = json.dumps(env)
@@ -320,6 +330,66 @@ def main():
     moved[j]["partition"], moved[j]["offset"] = 0, 10_000
     fails("a key in two partitions", "also in partition", moved, rows)
     fails("a change without a GTID", "without a GTID", mutate(msgs, by_key(msgs, 1)[1], gtid=None), rows)
+
+    # --- source.row
+    t = Topic()
+    t.begin()  # INSERT INTO things VALUES (1, ...), (2, ...), (3, ...): rows 0, 1, 2
+    for i in (1, 2, 3):
+        t.create(row(i, "x"))
+    three = db(row(1, "x"), row(2, "x"), row(3, "x"))
+    passes("a rows event of three rows numbered 0, 1, 2", COLUMNS, t.messages, three)
+    fails("a rows event whose rows are all row 0", "3 changes have row 0",
+          [m if j == 0 else mutate([m], 0, row=0)[0] for j, m in enumerate(t.messages)], three)
+    fails("a rows event numbered from 1", "rows numbered [1, 2, 3], not 0 to 2",
+          [mutate([m], 0, row=j + 1)[0] for j, m in enumerate(t.messages)], three)
+    fails("a gap in a rows event's numbering", "rows numbered [0, 1, 3], not 0 to 2",
+          mutate(t.messages, 2, row=3), three)
+    fails("a row index that is not a number", "source.row None is not a row index",
+          mutate(t.messages, 1, row=None), three)
+    t = Topic()
+    t.begin()
+    t.create(row(1, "x"))
+    t.create(row(2, "y"))
+    t.begin()  # two key changes in one rows event: each pair shares its row
+    t.key_change(row(1, "x"), row(11, "x"))
+    t.key_change(row(2, "y"), row(12, "y"))
+    passes("key changes: each delete and create share their row", COLUMNS, t.messages,
+           db(row(11, "x"), row(12, "y")))
+    t = Topic()
+    t.begin()
+    t.create(row(1, "x"))
+    t.create(row(2, "y"))
+    t.begin()
+    t.update(row(1, "x"), row(1, "a"))
+    t.row = 0
+    t.update(row(2, "y"), row(2, "b"))
+    fails("two updates of other keys sharing a row", "2 changes have row 0", t.messages,
+          db(row(1, "a"), row(2, "b")))
+    t = Topic()
+    t.begin()
+    t.create(row(1, "x"))
+    t.create(row(2, "y"))
+    first, second = t.messages
+    second = mutate([second], 0, pos=9999, row=0)[0]  # the statement's next rows event
+    passes("a statement split into two rows events: each starts at row 0", COLUMNS, [first, second],
+           db(row(1, "x"), row(2, "y")))
+
+    # --- timestamps
+    j = by_key(msgs, 1)[1]  # a streamed update
+    fails("an envelope without ts_us and ts_ns (Debezium 2)",
+          "op u ts_ms, ts_us, ts_ns are [1767322001234, None, None]",
+          mutate(msgs, j, top_ts_us=None, top_ts_ns=None), rows)
+    fails("a top-level ts_us of another instant", "op u ts_ms 1767322001234, ts_us 1767322001235567",
+          mutate(msgs, j, top_ts_us=1767322001235567), rows)
+    fails("a top-level ts_ns of another instant", "are not one instant",
+          mutate(msgs, j, top_ts_ns=1767322001234568891), rows)
+    fails("a source without ts_ns", "op u source ts_ms, ts_us, ts_ns are", mutate(msgs, j, ts_ns=None), rows)
+    fails("a source ts_us in milliseconds", "op u source ts_ms 1767322000000, ts_us 1767322000000,",
+          mutate(msgs, j, ts_us=1767322000000), rows)
+    fails("a streamed change's source time finer than the binlog's seconds", "are not a binlog time",
+          mutate(msgs, j, ts_ms=1767322000123, ts_us=1767322000123456, ts_ns=1767322000123456789), rows)
+    fails("a snapshot read's source ts_ns of another instant", "op r source ts_ms",
+          mutate(msgs, by_key(msgs, 1)[0], ts_ns=1), rows)
 
     # --- tombstones
     i3 = by_key(msgs, 3)  # r, d, tombstone

@@ -1,6 +1,6 @@
 /* Unit tests for common/clock.c: the monotonic clock never goes back, a
- * sleep lasts at least as long as asked, the wall clock is the epoch's, and
- * the stoppable sleep stops at the first "yes" and only then. */
+ * sleep lasts at least as long as asked, the wall clock is the epoch's (in ns
+ * too), and the stoppable sleep stops at the first "yes" and only then. */
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +34,21 @@ static void test_wall_is_epoch_ms(void **state) {
      * lags by a tick: allow a second either side. */
     assert_true(wall >= before - 1000);
     assert_true(wall < after + 2000);
+}
+
+/* The nanosecond wall clock reads the same clock: between two readings of
+ * the millisecond one, and finer than it. */
+static void test_wall_ns_is_the_same_clock(void **state) {
+    (void)state;
+    long long before = clock_wall_ms();
+    long long ns = clock_wall_ns();
+    long long after = clock_wall_ms();
+    assert_true(ns / 1000000 >= before);
+    assert_true(ns / 1000000 <= after);
+    int finer = 0;
+    for (int i = 0; i < 1000 && !finer; i++)
+        finer = clock_wall_ns() % 1000000 != 0;
+    assert_true(finer);
 }
 
 static void test_sleep_lasts_at_least(void **state) {
@@ -139,6 +154,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mono_never_goes_back),
         cmocka_unit_test(test_wall_is_epoch_ms),
+        cmocka_unit_test(test_wall_ns_is_the_same_clock),
         cmocka_unit_test(test_sleep_lasts_at_least),
         cmocka_unit_test(test_sleep_nothing),
         cmocka_unit_test(test_sleep_or_stop_full_time),

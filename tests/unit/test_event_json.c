@@ -97,7 +97,7 @@ static void sod_row(struct value row[5], int64_t id, int64_t order, int64_t prod
 
 static const struct event_source binlog_source = {
     .server_name = "dc01",
-    .ts_ms = 1764082800000,
+    .ts_ns = 1764082800000000000, /* a binlog event's time: whole seconds */
     .snapshot = EVENT_SNAPSHOT_FALSE,
     .server_id = 223344,
     .gtid = NULL,
@@ -143,6 +143,14 @@ static void assert_member_int(json_t *object, const char *key, json_int_t expect
     assert_true(json_integer_value(member) == expected);
 }
 
+/* An instant's ts_ms, ts_us and ts_ns members (ms and us rounded down). */
+static void assert_member_ts(json_t *object, int64_t ns) {
+    int64_t us = ns / 1000 - (ns % 1000 < 0), ms = ns / 1000000 - (ns % 1000000 < 0);
+    assert_member_int(object, "ts_ms", ms);
+    assert_member_int(object, "ts_us", us);
+    assert_member_int(object, "ts_ns", ns);
+}
+
 static void assert_member_null(json_t *object, const char *key) {
     json_t *member = json_object_get(object, key);
     if (!json_is_null(member)) {
@@ -156,11 +164,11 @@ static void assert_source(json_t *value, const struct event_source *src, const s
                           const char *snapshot) {
     json_t *source = json_object_get(value, "source");
     assert_true(json_is_object(source));
-    assert_int_equal(json_object_size(source), 15);
+    assert_int_equal(json_object_size(source), 17);
     assert_member_string(source, "version", "bridgelab-0.1");
     assert_member_string(source, "connector", "mysql");
     assert_member_string(source, "name", src->server_name ? src->server_name : "");
-    assert_member_int(source, "ts_ms", src->ts_ms);
+    assert_member_ts(source, src->ts_ns);
     assert_member_string(source, "snapshot", snapshot);
     assert_member_string(source, "db", table->database);
     assert_member_null(source, "sequence");
@@ -308,21 +316,25 @@ static void test_envelope_insert_exact_text(void **state) {
     struct value row[5];
     sod_row(row, 42, 7, 3, 2, "19.99");
     struct row_change change = {&sod, ROW_INSERT, NULL, row};
-    assert_int_equal(event_json_value(w, &change, &binlog_source, 1764082800123), 1);
+    assert_int_equal(event_json_value(w, &change, &binlog_source, 1764082800123456789), 1);
+    /* Debezium 3's members in its order: ts_us and ts_ns after sequence in
+     * source, after ts_ms at the top. */
     assert_string_equal(json_writer_data(w),
                         "{\"before\":null,\"after\":{\"id\":42,\"sales_order_id\":7,\"product_id\":3,\"quantity\":2,"
                         "\"price\":\"19.99\"},\"source\":{\"version\":\"bridgelab-0.1\",\"connector\":\"mysql\","
                         "\"name\":\"dc01\",\"ts_ms\":1764082800000,\"snapshot\":\"false\",\"db\":\"orders\","
-                        "\"sequence\":null,\"table\":\"sales_order_details\",\"server_id\":223344,\"gtid\":null,"
+                        "\"sequence\":null,\"ts_us\":1764082800000000,\"ts_ns\":1764082800000000000,"
+                        "\"table\":\"sales_order_details\",\"server_id\":223344,\"gtid\":null,"
                         "\"file\":\"mysql-bin.000003\",\"pos\":154,\"row\":0,\"thread\":null,\"query\":null},"
-                        "\"op\":\"c\",\"ts_ms\":1764082800123,\"transaction\":null}");
+                        "\"op\":\"c\",\"ts_ms\":1764082800123,\"ts_us\":1764082800123456,"
+                        "\"ts_ns\":1764082800123456789,\"transaction\":null}");
     json_t *json = parse(w);
-    assert_int_equal(json_object_size(json), 6);
+    assert_int_equal(json_object_size(json), 8);
     assert_member_null(json, "before");
     assert_sod_image(json_object_get(json, "after"), 42, 7, 3, 2, "19.99");
     assert_source(json, &binlog_source, &sod, "false");
     assert_member_string(json, "op", "c");
-    assert_member_int(json, "ts_ms", 1764082800123);
+    assert_member_ts(json, 1764082800123456789);
     assert_member_null(json, "transaction");
     json_decref(json);
     json_writer_free(w);
@@ -349,7 +361,7 @@ static void test_envelope_every_op(void **state) {
         struct event_source src = binlog_source;
         src.row = (int)i;
         src.pos = 4 + i * 1000;
-        assert_int_equal(event_json_value(w, &change, &src, 99), 1);
+        assert_int_equal(event_json_value(w, &change, &src, 99000000), 1);
         json_t *json = parse(w);
         assert_member_string(json, "op", ops[i].code);
         if (ops[i].before)
@@ -361,7 +373,7 @@ static void test_envelope_every_op(void **state) {
         else
             assert_member_null(json, "after");
         assert_source(json, &src, &sod, "false");
-        assert_member_int(json, "ts_ms", 99);
+        assert_member_ts(json, 99000000);
         json_decref(json);
     }
     /* an image the op does not have is not written even if given */
@@ -384,7 +396,7 @@ static void test_envelope_source_variants(void **state) {
     src.gtid = "3E11FA47-71CA-11E1-9E33-C80AA9429562:23";
     src.server_id = UINT32_MAX;
     src.pos = (uint64_t)1 << 40;
-    src.ts_ms = 0;
+    src.ts_ns = 0;
     assert_int_equal(event_json_value(w, &read, &src, 5), 1);
     json_t *json = parse(w);
     assert_source(json, &src, &sod, "true");
@@ -396,6 +408,58 @@ static void test_envelope_source_variants(void **state) {
     assert_int_equal(event_json_value(w, &read, &src, 5), 1);
     json = parse(w);
     assert_source(json, &src, &sod, "last");
+    json_decref(json);
+    json_writer_free(w);
+}
+
+/* ts_ms, ts_us and ts_ns, at the top and in source, as Debezium 3 gives
+ * them: one instant in three units, ms and us rounded down (Java's Instant:
+ * toEpochMilli, getEpochSecond() * 1000000 + getNano() / 1000). A binlog
+ * event's time has whole seconds, so its source.ts_us is source.ts_ms * 1000
+ * and its ts_ns source.ts_ms * 1000000; the top-level time (when cdc made
+ * the event) and a snapshot read's keep their finer digits. */
+static void test_envelope_timestamps(void **state) {
+    (void)state;
+    struct json_writer *w = writer();
+    struct value row[5];
+    sod_row(row, 1, 1, 1, 1, "1.00");
+    struct row_change insert = {&sod, ROW_INSERT, NULL, row};
+
+    /* a binlog change at 2025-11-25T15:00:00Z, made into an event 1.234567891 s later */
+    assert_int_equal(event_json_value(w, &insert, &binlog_source, 1764082801234567891), 1);
+    json_t *json = parse(w);
+    json_t *source = json_object_get(json, "source");
+    assert_member_int(source, "ts_ms", 1764082800000);
+    assert_member_int(source, "ts_us", 1764082800000 * 1000);
+    assert_member_int(source, "ts_ns", 1764082800000 * 1000000);
+    assert_member_int(json, "ts_ms", 1764082801234);
+    assert_member_int(json, "ts_us", 1764082801234567);
+    assert_member_int(json, "ts_ns", 1764082801234567891);
+    json_decref(json);
+
+    /* a snapshot read, and instants around the epoch and at the end of int64 */
+    static const int64_t instants[] = {1764082800123456789, 999999, 1000000, 0, -1, -1500000, INT64_MAX, INT64_MIN};
+    struct row_change read = {&sod, ROW_READ, NULL, row};
+    for (size_t i = 0; i < sizeof instants / sizeof instants[0]; i++) {
+        struct event_source src = binlog_source;
+        src.snapshot = EVENT_SNAPSHOT_TRUE;
+        src.ts_ns = instants[i];
+        assert_int_equal(event_json_value(w, &read, &src, instants[i]), 1);
+        json = parse(w);
+        assert_source(json, &src, &sod, "true");
+        assert_member_ts(json, instants[i]);
+        json_decref(json);
+    }
+    /* rounded down, not toward zero: -1 ns is in the millisecond before the epoch */
+    struct event_source before_epoch = binlog_source;
+    before_epoch.ts_ns = -1500000;
+    assert_int_equal(event_json_value(w, &read, &before_epoch, -1), 1);
+    json = parse(w);
+    assert_member_int(json_object_get(json, "source"), "ts_ms", -2);
+    assert_member_int(json_object_get(json, "source"), "ts_us", -1500);
+    assert_member_int(json, "ts_ms", -1);
+    assert_member_int(json, "ts_us", -1);
+    assert_member_int(json, "ts_ns", -1);
     json_decref(json);
     json_writer_free(w);
 }
@@ -761,7 +825,7 @@ static void test_any_bytes_give_valid_json(void **state) {
                               .primary_key = key_columns,
                               .primary_key_count = (int)(next_random(&seed) % 3)};
         struct event_source src = {.server_name = server,
-                                   .ts_ms = (int64_t)next_random(&seed),
+                                   .ts_ns = (int64_t)next_random(&seed),
                                    .snapshot = (enum event_snapshot)(next_random(&seed) % 3),
                                    .server_id = (uint32_t)next_random(&seed),
                                    .gtid = round % 2 ? gtid : NULL,
@@ -821,7 +885,7 @@ static int bench(void) {
             if (mode == 2)
                 event_json_unwrapped(value, &change, "dc01");
             else
-                event_json_value(value, &change, &src, 1764082800000 + i / 1000);
+                event_json_value(value, &change, &src, (1764082800000 + i / 1000) * 1000000);
             bytes += json_writer_len(value) + json_writer_len(key);
         }
         double elapsed = seconds_now() - start;
@@ -845,6 +909,7 @@ int main(void) {
         cmocka_unit_test(test_envelope_insert_exact_text),
         cmocka_unit_test(test_envelope_every_op),
         cmocka_unit_test(test_envelope_source_variants),
+        cmocka_unit_test(test_envelope_timestamps),
         cmocka_unit_test(test_every_value_kind),
         cmocka_unit_test(test_timestamps_match_gmtime),
         cmocka_unit_test(test_absent_columns_omitted),
