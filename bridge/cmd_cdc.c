@@ -117,7 +117,7 @@ int cmd_cdc(int argc, char **argv) {
         goto out;
     }
     if (s.http_listen[0]) {
-        struct http_status_handlers handlers = {write_metrics, healthy, cdc};
+        struct http_status_handlers handlers = {.metrics = write_metrics, .healthy = healthy, .ctx = cdc};
         http = http_status_start(s.http_listen, &handlers, err, sizeof err);
         if (!http) {
             log_error("cdc.http.listen (%s): %s", config_origin(cfg, "cdc.http.listen"), err);

@@ -30,8 +30,8 @@ static const struct config_key offsets_keys[] = {
     {0},
 };
 
-static const struct config_key *const offsets_schema[] = {
-    common_keys, kafka_keys, replicate_keys, offsets_keys, cdc_stage_keys, sink_stage_keys, NULL};
+static const struct config_key *const offsets_schema[] = {common_keys,    kafka_keys,      replicate_keys, offsets_keys,
+                                                          cdc_stage_keys, sink_stage_keys, run_stage_keys, NULL};
 
 static const struct cli_option offsets_options[] = {
     {"group", "offsets.group", NULL, "GROUP", "the consumer group to translate"},

@@ -158,7 +158,7 @@ int cmd_replicate(int argc, char **argv) {
         goto out;
     }
     if (s.http_listen[0]) {
-        struct http_status_handlers handlers = {write_metrics, healthy, r};
+        struct http_status_handlers handlers = {.metrics = write_metrics, .healthy = healthy, .ctx = r};
         http = http_status_start(s.http_listen, &handlers, err, sizeof err);
         if (!http) {
             log_error("replicate.http.listen (%s): %s", config_origin(cfg, "replicate.http.listen"), err);

@@ -166,7 +166,7 @@ int cmd_sink(int argc, char **argv) {
         goto out;
     }
     if (s.http_listen[0]) {
-        struct http_status_handlers handlers = {write_metrics, healthy, k};
+        struct http_status_handlers handlers = {.metrics = write_metrics, .healthy = healthy, .ctx = k};
         if (!(http = http_status_start(s.http_listen, &handlers, err, sizeof err))) {
             log_error("sink.http.listen (%s): %s", config_origin(cfg, "sink.http.listen"), err);
             goto out;

@@ -7,5 +7,6 @@ int cmd_cdc(int argc, char **argv);
 int cmd_replicate(int argc, char **argv);
 int cmd_offsets(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

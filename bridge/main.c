@@ -16,6 +16,8 @@ static const struct command {
     {"replicate", cmd_replicate, "copy the onprem cluster's topics onto the cloud cluster, exactly once"},
     {"sink", cmd_sink,
      "write the cloud cluster's topics into the lake's files (ADLS Gen2, Azurite, a folder), exactly once"},
+    {"run", cmd_run,
+     "run cdc, replicate and sink under one supervisor: restarts with backoff, one log, one /metrics and /healthz"},
     {"offsets", cmd_offsets, "translate: where a consumer group resumes on the cloud cluster, exactly"},
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define METRICS_CAPACITY 65536
+#define HEALTH_CAPACITY 16384
 
 struct http_status {
     struct MHD_Daemon *daemon;
@@ -38,13 +39,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (strcmp(method, "GET") != 0)
         return answer(connection, 405, "text/plain", "GET only\n", 9);
     if (strcmp(url, "/metrics") == 0) {
-        char *buf = malloc(METRICS_CAPACITY);
+        size_t cap = s->handlers.metrics_capacity ? s->handlers.metrics_capacity : METRICS_CAPACITY;
+        char *buf = malloc(cap);
         if (!buf)
             return MHD_NO;
-        size_t len = s->handlers.metrics ? s->handlers.metrics(buf, METRICS_CAPACITY, s->handlers.ctx) : 0;
-        if (len > METRICS_CAPACITY)
-            len = METRICS_CAPACITY;
+        size_t len = s->handlers.metrics ? s->handlers.metrics(buf, cap, s->handlers.ctx) : 0;
+        if (len > cap)
+            len = cap;
         enum MHD_Result rc = answer(connection, 200, "text/plain; version=0.0.4", buf, len);
+        free(buf);
+        return rc;
+    }
+    if (strcmp(url, "/healthz") == 0 && s->handlers.health_body) {
+        char *buf = malloc(HEALTH_CAPACITY);
+        if (!buf)
+            return MHD_NO;
+        int ok = 0;
+        size_t len = s->handlers.health_body(buf, HEALTH_CAPACITY, &ok, s->handlers.ctx);
+        if (len > HEALTH_CAPACITY)
+            len = HEALTH_CAPACITY;
+        enum MHD_Result rc = answer(connection, ok ? 200 : 503,
+                                    s->handlers.health_type ? s->handlers.health_type : "text/plain", buf, len);
         free(buf);
         return rc;
     }

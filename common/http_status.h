@@ -13,6 +13,14 @@ struct http_status_handlers {
     /* Returns 1 when healthy, else 0 with the reason in why. */
     int (*healthy)(char *why, size_t whylen, void *ctx);
     void *ctx;
+    /* Optional, for a status that is more than a line (bridge run's JSON of
+     * its stages): writes the whole /healthz body into buf (at most cap
+     * bytes), sets *ok (200, else 503) and returns its length. Used instead
+     * of healthy when set, served as health_type (default text/plain). */
+    size_t (*health_body)(char *buf, size_t cap, int *ok, void *ctx);
+    const char *health_type;
+    /* The most /metrics may hold; 0: 64 KiB. */
+    size_t metrics_capacity;
 };
 
 struct http_status;

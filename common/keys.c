@@ -33,6 +33,11 @@ const struct config_key sink_stage_keys[] = {
     {0},
 };
 
+const struct config_key run_stage_keys[] = {
+    {"run.*", CONFIG_STRING, NULL, 0, 0, "bridge run's keys (ignored by this command)"},
+    {0},
+};
+
 int keys_log_level(const struct config *cfg, enum log_level *level, char *err, size_t errlen) {
     if (log_level_parse(config_get(cfg, "log.level"), level) == 0)
         return 0;

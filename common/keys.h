@@ -17,6 +17,7 @@ extern const struct config_key common_keys[];
 extern const struct config_key cdc_stage_keys[];       /* cdc.* */
 extern const struct config_key replicate_stage_keys[]; /* replicate.* */
 extern const struct config_key sink_stage_keys[];      /* sink.* */
+extern const struct config_key run_stage_keys[];       /* run.*: bridge run, the supervisor of the three */
 
 /* The level "log.level" names. 0, or -1 with one line in err naming where
  * the value came from. */

@@ -30,17 +30,31 @@ int log_level_parse(const char *name, enum log_level *level) {
 
 int log_enabled(enum log_level level) { return level <= log_threshold; }
 
-void log_write(enum log_level level, const char *fmt, ...) {
-    if (!log_enabled(level))
-        return;
-    char line[2048];
+size_t log_format_prefix(char *buf, size_t cap, const char *program, enum log_level level) {
+    if (cap == 0)
+        return 0;
     struct timespec now;
     struct tm utc;
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &utc);
-    size_t used = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &utc);
-    used += (size_t)snprintf(line + used, sizeof line - used, ".%03ldZ %s %s ", now.tv_nsec / 1000000L, log_program,
-                             level_names[level]);
+    size_t used = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &utc);
+    int n = snprintf(buf + used, cap - used, ".%03ldZ %s %s ", now.tv_nsec / 1000000L, program, level_names[level]);
+    if (n < 0)
+        n = 0;
+    used += (size_t)n;
+    return used < cap ? used : cap - 1;
+}
+
+void log_write_line(const char *line, size_t len) {
+    /* One call, so that the stream's lock keeps it whole beside other threads' lines. */
+    fwrite(line, 1, len, log_stream ? log_stream : stderr);
+}
+
+void log_write(enum log_level level, const char *fmt, ...) {
+    if (!log_enabled(level))
+        return;
+    char line[2048];
+    size_t used = log_format_prefix(line, sizeof line, log_program, level);
     if (used > sizeof line - 2) /* a very long program name */
         used = sizeof line - 2;
     va_list args;

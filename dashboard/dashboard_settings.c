@@ -52,7 +52,8 @@ const struct config_key dashboard_keys[] = {
 };
 
 const struct config_key *const dashboard_schema[] = {
-    common_keys, kafka_keys, dashboard_keys, cdc_stage_keys, replicate_stage_keys, sink_stage_keys, NULL};
+    common_keys,          kafka_keys,      dashboard_keys, cdc_stage_keys,
+    replicate_stage_keys, sink_stage_keys, run_stage_keys, NULL};
 
 const struct cli_option dashboard_options[] = {
     {"http-listen", "dashboard.http.listen", NULL, "HOST:PORT", "serve the page here"},

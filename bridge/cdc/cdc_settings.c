@@ -35,8 +35,8 @@ const struct config_key cdc_keys[] = {
     {0},
 };
 
-const struct config_key *const cdc_schema[] = {common_keys,          kafka_keys,      cdc_keys,
-                                               replicate_stage_keys, sink_stage_keys, NULL};
+const struct config_key *const cdc_schema[] = {common_keys,     kafka_keys,     cdc_keys, replicate_stage_keys,
+                                               sink_stage_keys, run_stage_keys, NULL};
 
 const struct cli_option cdc_options[] = {
     {"name", "cdc.name", NULL, "NAME", "this CDC's name"},

@@ -46,8 +46,8 @@ const struct config_key replicate_keys[] = {
     {0},
 };
 
-const struct config_key *const replicate_schema[] = {common_keys,    kafka_keys,      replicate_keys,
-                                                     cdc_stage_keys, sink_stage_keys, NULL};
+const struct config_key *const replicate_schema[] = {
+    common_keys, kafka_keys, replicate_keys, cdc_stage_keys, sink_stage_keys, run_stage_keys, NULL};
 
 const struct cli_option replicate_options[] = {
     {"group", "replicate.group.id", NULL, "GROUP", "this replicator's group"},

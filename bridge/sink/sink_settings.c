@@ -60,8 +60,8 @@ const struct config_key sink_keys[] = {
     {0},
 };
 
-const struct config_key *const sink_schema[] = {common_keys,    kafka_keys,           sink_keys,
-                                                cdc_stage_keys, replicate_stage_keys, NULL};
+const struct config_key *const sink_schema[] = {common_keys,          kafka_keys,     sink_keys, cdc_stage_keys,
+                                                replicate_stage_keys, run_stage_keys, NULL};
 
 const struct cli_option sink_options[] = {
     {"url", "sink.url", NULL, "URL", "the lake"},

@@ -20,6 +20,7 @@ export LAB_AZURITE_PORT=23000
 export LAB_CDC_HTTP_PORT=23083
 export LAB_REPLICATE_HTTP_PORT=23084
 export LAB_SINK_HTTP_PORT=23085
+export LAB_RUN_HTTP_PORT=23086
 export LAB_DASHBOARD_PORT=23080
 export LAB_KAFKA_HEAP=${LAB_KAFKA_HEAP:-256m}
 RUN=$LAB_RUN_DIR
@@ -162,9 +163,9 @@ check_eq "./lab up exits 0" 0 "$rc"
 check "up brings mysql, onprem, cloud, azurite up (status)" all_up
 check_eq "status lists sim as down" down "$(status_of sim)"
 check "status has a header and one row per service" \
-  test "$(./lab status | wc -l)" -eq 10
+  test "$(./lab status | wc -l)" -eq 11
 check_eq "status shows addresses and pids" \
-  "mysql 127.0.0.1:23307 $(pid_of mysql) up|onprem 127.0.0.1:23092 $(pid_of onprem) up|cloud 127.0.0.1:23192 $(pid_of cloud) up|azurite http://127.0.0.1:23000/devstoreaccount1 $(pid_of azurite) up|sim - - down|cdc http://127.0.0.1:23083/metrics - down|replicate http://127.0.0.1:23084/metrics - down|sink http://127.0.0.1:23085/metrics - down|dashboard http://127.0.0.1:23080/ - down" \
+  "mysql 127.0.0.1:23307 $(pid_of mysql) up|onprem 127.0.0.1:23092 $(pid_of onprem) up|cloud 127.0.0.1:23192 $(pid_of cloud) up|azurite http://127.0.0.1:23000/devstoreaccount1 $(pid_of azurite) up|sim - - down|cdc http://127.0.0.1:23083/metrics - down|replicate http://127.0.0.1:23084/metrics - down|sink http://127.0.0.1:23085/metrics - down|pipeline http://127.0.0.1:23086/metrics - down|dashboard http://127.0.0.1:23080/ - down" \
   "$(./lab status | awk 'NR > 1 {print $1, $2, $3, $4}' | paste -sd'|')"
 check "logs shows the service's log" grep -q 'ready for connections' <<<"$(./lab logs mysql)"
 check "help exits 0" quiet ./lab help
@@ -332,7 +333,7 @@ for s in "${services[@]}"; do
 done
 check_eq "down leaves none of the pids alive" "" "$alive_after"
 check_eq "no process mentions the run folder (pgrep -f)" "" "$(pgrep -f "$RUN" | tr '\n' ' ')"
-check "status shows all down" test "$(./lab status | awk 'NR > 1 && $NF == "down"' | wc -l)" -eq 9
+check "status shows all down" test "$(./lab status | awk 'NR > 1 && $NF == "down"' | wc -l)" -eq 10
 check "no pid files remain" test -z "$(ls -A "$RUN/pids")"
 out=$(./lab down 2>&1)
 check_eq "a second down is a no-op" "0:" "$?:$out"
