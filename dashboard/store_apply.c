@@ -140,12 +140,13 @@ static const char *const sql[ST_COUNT] = {
     [ST_PURCHASE_ORDER_AGG] = "INSERT INTO agg_purchase_order VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE"
                               " SET " ADD("lines") ", " ADD("units") ", " ADD("cost_cents"),
     [ST_ORDER_LINES_SUM] = "SELECT coalesce(sum(coalesce(quantity, 0) * coalesce(price_cents, 0)), 0),"
-                           " coalesce(sum(coalesce(quantity, 0)), 0), count(*) FROM sales_order_details"
-                           " WHERE dc = ?1 AND sales_order_id = ?2",
+                           " coalesce(sum(coalesce(quantity, 0)), 0), count(*) FROM sales_order_details INDEXED BY"
+                           " sales_order_details_by_order WHERE dc = ?1 AND sales_order_id = ?2",
     [ST_ORDER_LINES_BY_PRODUCT] =
         "INSERT INTO agg_product_minute SELECT dc, ?3, product_id, ?4 * sum(coalesce(quantity, 0) *"
         " coalesce(price_cents, 0)), ?4 * sum(coalesce(quantity, 0)), ?4 * count(*) FROM sales_order_details"
-        " WHERE dc = ?1 AND sales_order_id = ?2 AND product_id IS NOT NULL GROUP BY product_id"
+        " INDEXED BY sales_order_details_by_order WHERE dc = ?1 AND sales_order_id = ?2 AND product_id IS NOT NULL "
+        "GROUP BY product_id"
         " ON CONFLICT DO UPDATE SET " ADD("revenue_cents") ", " ADD("units") ", " ADD("lines"),
     [ST_CUSTOMER_PUT] = "INSERT OR REPLACE INTO customers VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_CUSTOMER_DEL] = "DELETE FROM customers WHERE dc = ?1 AND id = ?2",
