@@ -95,6 +95,15 @@ static int open_connection(const char *path, int flags, sqlite3 **db, char *err,
     return 0;
 }
 
+/* Closes a connection with the statements kept on it. */
+static void close_connection(sqlite3 *db) {
+    if (!db)
+        return;
+    for (sqlite3_stmt *st; (st = sqlite3_next_stmt(db, NULL));)
+        sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static int exec(struct store *s, const char *sql, char *err, size_t errlen) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -132,7 +141,7 @@ void store_close(struct store *s) {
     for (int i = 0; i < STORE_STMTS; i++)
         sqlite3_finalize(s->stmts[i]);
     for (size_t i = 0; i < s->idle_count; i++)
-        sqlite3_close(s->idle[i]);
+        close_connection(s->idle[i]);
     free(s->idle);
     store_pending_free(s->pending);
     sqlite3_close(s->db);
@@ -167,7 +176,23 @@ void store_reader_release(struct store *s, sqlite3 *db) {
         db = NULL;
     }
     pthread_mutex_unlock(&s->lock);
-    sqlite3_close(db);
+    close_connection(db);
+}
+
+sqlite3_stmt *store_reader_prepare(sqlite3 *db, const char *sql) {
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st)) {
+        if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
 }
 
 sqlite3_stmt *store_stmt(struct store *s, int id, const char *sql, char *err, size_t errlen) {

@@ -25,6 +25,13 @@ void store_close(struct store *s);
 sqlite3 *store_reader_acquire(struct store *s, char *err, size_t errlen);
 void store_reader_release(struct store *s, sqlite3 *db);
 
+/* A prepared statement of sql on reader db: the one an earlier request
+ * prepared on this connection (reset, its bindings cleared) when there is
+ * one — the views run a few dozen texts, and preparing one cost more than
+ * running it — else a new one, kept on the connection until it closes.
+ * Give it back with sqlite3_reset. NULL on failure (db has the error). */
+sqlite3_stmt *store_reader_prepare(sqlite3 *db, const char *sql);
+
 /* The writer's transaction (one thread). store_commit writes the
  * aggregates the changes moved, then commits; on failure the caller rolls
  * back. store_rollback forgets them with the rest. */
