@@ -235,14 +235,19 @@ read_cpu=$(col ceiling 4) parse_cpu=$(col ceiling 6)
 ingest_rate=$(rate "$ingest_s") ceiling_rate=$(rate "$ceiling_s")
 rest_cpu=$(awk -v c="$ingest_cpu" -v a="$ceiling_cpu" -v r="$read_cpu" -v p="$parse_cpu" \
   'BEGIN {v = c - a - r - p; print (v > 0 ? v : 0)}')
-kpis_rps=$(col kpis 1) kpis_p50=$(col kpis 2) kpis_p99=$(col kpis 3)
-products_rps=$(col products 1) products_p50=$(col products 2) products_p99=$(col products 3)
-healthz_p99=$(col healthz 3)
-# wrk_row WHAT NAME: a row of the requests table.
+kpis_rps=$(printf '%.0f' "$(col kpis 1)") kpis_p50=$(two "$(col kpis 2)") kpis_p99=$(two "$(col kpis 3)")
+products_rps=$(printf '%.0f' "$(col products 1)") products_p50=$(two "$(col products 2)")
+products_p99=$(two "$(col products 3)") healthz_p99=$(two "$(col healthz 3)")
+# wrk_row WHAT NAME: a row of the requests table; each round's p99 with the
+# other work's CPU time in that run.
 wrk_row() {
-  printf '| %s | %s | %s ms | **%s ms** | %s s | %s s | %s s |\n' "$1" "$(col "$2" 1)" "$(col "$2" 2)" "$(col "$2" 3)" \
-    "$(col "$2" 4)" "$(col "$2" 5)" "$(col "$2" 6)"
+  local rounds
+  rounds=$(awk '{printf "%s%s ms (%s s)", (NR > 1 ? ", " : ""), $3, $6}' "$WORK/$2")
+  printf "| %s | %.0f | %s ms | **%s ms** | %s | %s s | %s s | %s s |\n" "$1" "$(col "$2" 1)" "$(two "$(col "$2" 2)")" \
+    "$(two "$(col "$2" 3)")" "$rounds" "$(two "$(col "$2" 4)")" "$(two "$(col "$2" 5)")" "$(two "$(col "$2" 6)")"
 }
+# quiet NAME: the p99 of the run with the least other work, and that work: "p99 others".
+quiet() { sort -g -k6 "$WORK/$1" | awk 'NR == 1 {print $3, $6}'; }
 fresh_median=$(median <"$WORK/fresh") fresh_max=$(highest <"$WORK/fresh")
 rss_ingest=$(peak ingest 3) rss_end=$(peak rss 1)
 REFRESH_S=2 # dashboard.refresh.ms's default: the page asks again every 2 s
@@ -253,6 +258,8 @@ if holds "$page_max >= 2 && $fresh_max < 2"; then
   [ "$refresh_fits" -lt 250 ] || page_note="; \`dashboard.refresh.ms=$refresh_fits\` would meet it"
 fi
 
+read -r kpis_quiet kpis_quiet_others < <(quiet kpis)
+read -r products_quiet products_quiet_others < <(quiet products)
 latency_text=
 if holds "$kpis_p99 >= 10 || $products_p99 >= 10"; then
   if holds "$healthz_p99 >= 10"; then
@@ -262,6 +269,8 @@ $healthz_p99 ms itself under the same load, while at p50 the views answer in $kp
     latency_text="\`/healthz\`, which reads nothing, has a p99 of $healthz_p99 ms under the same load: the views' queries and
 their JSON make the rest of the tail."
   fi
+  latency_text+=" In the runs with the least other work the p99 was $kpis_quiet ms (\`/api/kpis\`, others $kpis_quiet_others s of CPU) and
+$products_quiet ms (\`/api/products\`, others $products_quiet_others s)."
 fi
 
 why="- **Where the loader's time goes**, in CPU time (medians; CPU time does not count the waits a shared machine
@@ -299,8 +308,8 @@ store's columns and keys and no other index, one transaction per file, prepared 
 Requests with the lake loaded (\`wrk -t2 -c32 -d${WRK_S}s --latency\`, after a 2 s warm-up; medians of $ROUNDS; wrk and the
 dashboard's $(bin/dashboard --help 2>&1 | sed -n 's/.*dashboard\.threads .*(default \([0-9]*\)).*/\1/p' | head -1) threads share the $(nproc) cores):
 
-| endpoint | requests/s | p50 | p99 | CPU: dashboard | wrk | others |
-| --- | --- | --- | --- | --- | --- | --- |
+| endpoint | requests/s | p50 | p99 | p99 of each round (others' CPU) | CPU: dashboard | wrk | others |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 $(wrk_row "\`/api/kpis\`" kpis)
 $(wrk_row "\`/api/products\` (top 10 by revenue)" products)
 $(wrk_row "\`/healthz\` (a constant answer: the HTTP layer and the machine alone)" healthz)
@@ -320,8 +329,8 @@ ${why}
 
 | goal | measured | |
 | --- | --- | --- |
-| p99 < 10 ms, \`/api/kpis\`, 32 connections | $kpis_p99 ms ($kpis_rps requests/s) | $(met "$kpis_p99 < 10") |
-| p99 < 10 ms, \`/api/products\`, 32 connections | $products_p99 ms ($products_rps requests/s) | $(met "$products_p99 < 10") |
+| p99 < 10 ms, \`/api/kpis\`, 32 connections | $kpis_p99 ms ($kpis_rps requests/s; $kpis_quiet ms in the quietest run) | $(met "$kpis_p99 < 10") |
+| p99 < 10 ms, \`/api/products\`, 32 connections | $products_p99 ms ($products_rps requests/s; $products_quiet ms in the quietest run) | $(met "$products_p99 < 10") |
 | ingest ≥ 70 % of plain sqlite3 inserts | $(pct "$ceiling_s" "$ingest_s") ($ingest_rate against $ceiling_rate records/s) | $(met "$(ratio "$ceiling_s" "$ingest_s") >= 0.7") |
 | a file in the lake served within 2 s (\`dashboard.lake.poll.ms=$POLL_MS\`) | at most $(two "$fresh_max") s, median $(two "$fresh_median") s | $(met "$fresh_max < 2") |
 | ... and on the page within 2 s | at most $(two "$fresh_max") s + up to ${REFRESH_S} s until the page's next refresh (\`dashboard.refresh.ms\`'s default) = $(two "$page_max") s${page_note} | $(met "$page_max < 2") |
