@@ -11,9 +11,9 @@
  * stock); where the order is needed (its minute, its customer and the
  * customer's city) a line counts only while its order is loaded. A line
  * whose order is missing is "pending" (agg_total.pending_lines); when the
- * order arrives it takes all its stored lines in (summed in SQL over the
- * index on sales_order_id), and when an order goes (or changes time or
- * customer) it takes them out of where they were. So time and customer
+ * order arrives it takes all its stored lines in (read over the covering
+ * index sales_order_details_of_order), and when an order goes (or changes
+ * time or customer) it takes them out of where they were. So time and customer
  * figures lag the product figures only while lines wait for their order.
  *
  * How it is written: a change's row goes to its table at once (the lookups
@@ -22,11 +22,13 @@
  * commits, one upsert per key touched, in key order: a file of 10 000 lines
  * of one dc moves agg_total once, not 10 000 times. Only a customer's change
  * reads an aggregate (agg_customer, to move its figures to the new city):
- * the sums are written before it. A line's order is looked up once for the
- * lines of one order in a row (the last order looked up is kept until an
- * order changes or the transaction ends), and a created row is inserted
- * first (INSERT ... ON CONFLICT DO NOTHING): only when it was there already
- * is the stored row read to take its contribution out.
+ * the sums are written before it. A line's order is not looked up when its
+ * id is above the dc's highest order id (read once per transaction: lines
+ * loaded before their orders, every one), and once for the lines of one
+ * order in a row (the last order looked up is kept until an order changes
+ * or the transaction ends); a created row is inserted first (INSERT ... ON
+ * CONFLICT DO NOTHING): only when it was there already is the stored row
+ * read to take its contribution out.
  *
  * Margin is not kept: it is revenue - cost x units with the product's
  * current cost, computed by the views, so a product arriving late or
