@@ -35,7 +35,7 @@
 #      timed apart, reading the files and parsing them with the loader's
 #      own parser.
 # Medians are reported; peak RSS and the freshness maximum are the highest.
-# Processes are stopped by pid only.
+# Processes are stopped by pid only; the lake is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -60,7 +60,12 @@ command -v wrk >/dev/null || die "wrk is not installed (Debian: apt-get install 
 rm -rf "$WORK" && mkdir -p "$WORK"
 
 dash_pid=
-cleanup() { stop_pid "$dash_pid" 15; }
+# The lake (half a GB at 1 M lines) and the databases go at the end; the
+# logs stay in $WORK.
+cleanup() {
+  stop_pid "$dash_pid" 15
+  rm -rf "$LAKE" "$WORK"/*.sqlite*
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
