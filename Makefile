@@ -61,7 +61,7 @@ DASH_LIB := $(BUILD)/libdashboard.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(BIN)/bridge $(BIN)/dashboard
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
-  $(BIN)/replicate-load $(BIN)/sink-ceiling
+  $(BIN)/replicate-load $(BIN)/sink-ceiling $(BIN)/dashboard-lake $(BIN)/dashboard-ceiling
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -147,6 +147,18 @@ $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafk
 $(BIN)/sink-ceiling: $(BUILD)/bench/sink_ceiling.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+# The dashboard's fixture lake (sink's layout and metadata) and the plain
+# sqlite3 inserts of its rows, for bench/dashboard.sh.
+$(BUILD)/bench/dashboard_ceiling.o: EXTRA_CFLAGS = $(DASH_CFLAGS) -Idashboard
+
+$(BIN)/dashboard-lake: $(BUILD)/bench/dashboard_lake.o $(BRIDGE_LIB) $(SIM_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+$(BIN)/dashboard-ceiling: $(BUILD)/bench/dashboard_ceiling.o $(DASH_LIB) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(SIM_LIB) $(BRIDGE_LIB) $(DASH_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)

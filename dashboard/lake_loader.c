@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "lake_csv.h"
+#include "lake_json.h"
 #include "log.h"
 
 /* A lake file not loaded yet, with what its metadata says (the names
@@ -30,6 +31,7 @@ struct lake_loader {
     long long listed;
     int lake_down, store_down; /* said in the log, until it works again */
     long long file_newest_ms;  /* the newest source.ts_ms of the file being loaded */
+    struct lake_json doc;      /* the line being loaded (its tokens reused line after line) */
     pthread_mutex_t lock;      /* guards stats */
     struct lake_loader_stats stats;
 };
@@ -48,6 +50,7 @@ struct lake_loader *lake_loader_new(struct store *store, struct storage *lake, c
     snprintf(l->prefix, n + 2, "%.*s/", (int)n, topics_dir);
     l->store = store;
     l->lake = lake;
+    lake_json_init(&l->doc);
     pthread_mutex_init(&l->lock, NULL);
     struct store_file_totals t;
     if (store_file_totals(store, &t, err, errlen) != 0) {
@@ -70,6 +73,7 @@ void lake_loader_free(struct lake_loader *l) {
     clear_files(l);
     free(l->files);
     free(l->prefix);
+    lake_json_release(&l->doc);
     pthread_mutex_destroy(&l->lock);
     free(l);
 }
@@ -178,67 +182,140 @@ static int topic_names(struct file_context *fc, char *err, size_t errlen) {
     return 0;
 }
 
-static int apply(struct file_context *fc, const char *table, char op, const json_t *row, const json_t *before,
-                 char *err, size_t errlen) {
+static int apply(struct file_context *fc, const char *table, char op, const struct store_row *row,
+                 const struct store_row *before, char *err, size_t errlen) {
     if (!op || !strchr("crud", op)) {
         snprintf(err, errlen, "no op c, r, u or d (not a Debezium envelope)");
         return -1;
     }
-    if (!json_is_object(row)) {
+    if (!row) {
         snprintf(err, errlen, "op %c without its %s image", op, op == 'd' ? "before" : "after");
         return -1;
     }
     struct store_change c = {fc->dc, table, op, row, before};
-    fc->records++;
     return store_apply(fc->l->store, &c, err, errlen) < 0 ? -1 : 0;
 }
 
-static char op_of(const json_t *text) {
-    const char *op = json_string_value(text);
-    return op && strlen(op) == 1 ? op[0] : 0;
+/* ---- JSON lines ---- */
+
+/* An object of the line being loaded, as a store_row. */
+struct json_row {
+    struct store_row row;
+    struct lake_json *doc;
+    int object;
+};
+
+static int json_column(const struct store_row *row, const char *name, struct store_value *out) {
+    const struct json_row *r = (const struct json_row *)row;
+    int v = lake_json_member(r->doc, r->object, name);
+    if (v < 0)
+        return -1;
+    const struct lake_json_token *t = &r->doc->tokens[v];
+    memset(out, 0, sizeof *out);
+    if (t->type == LAKE_JSON_NULL) {
+        out->type = STORE_VALUE_NULL;
+    } else if (t->type == LAKE_JSON_NUMBER && t->integer) {
+        out->type = STORE_VALUE_INT;
+        out->i = t->i;
+    } else if (t->type == LAKE_JSON_STRING && lake_json_string(r->doc, v, &out->text, &out->len) == 0) {
+        out->type = STORE_VALUE_TEXT;
+    } else {
+        out->type = STORE_VALUE_OTHER;
+    }
+    return 0;
 }
 
-static int apply_envelope(struct file_context *fc, const json_t *v, char *err, size_t errlen) {
-    if (!json_is_object(v)) {
+/* A one-character string member's character, else 0. */
+static char op_of(struct lake_json *doc, int object) {
+    const char *text;
+    size_t len;
+    if (lake_json_string(doc, lake_json_member(doc, object, "op"), &text, &len) != 0 || len != 1)
+        return 0;
+    return text[0];
+}
+
+static int apply_envelope(struct file_context *fc, struct lake_json *doc, char *err, size_t errlen) {
+    if (lake_json_type_of(doc, 0) != LAKE_JSON_OBJECT) {
         snprintf(err, errlen, "not a JSON object");
         return -1;
     }
-    char op = op_of(json_object_get(v, "op"));
-    const json_t *before = json_object_get(v, "before");
-    const json_t *row = op == 'd' ? before : json_object_get(v, "after");
-    const json_t *source = json_object_get(v, "source");
-    const char *table = json_string_value(json_object_get(source, "table"));
-    json_int_t ts = json_integer_value(json_object_get(source, "ts_ms"));
-    if (ts > fc->l->file_newest_ms)
-        fc->l->file_newest_ms = ts;
-    return apply(fc, table ? table : fc->table, op, row, json_is_object(before) ? before : NULL, err, errlen);
+    char op = op_of(doc, 0);
+    int before = lake_json_member(doc, 0, "before");
+    int image = op == 'd' ? before : lake_json_member(doc, 0, "after");
+    int source = lake_json_member(doc, 0, "source");
+    int ts = lake_json_member(doc, source, "ts_ms");
+    if (lake_json_type_of(doc, ts) == LAKE_JSON_NUMBER && doc->tokens[ts].integer &&
+        doc->tokens[ts].i > fc->l->file_newest_ms)
+        fc->l->file_newest_ms = doc->tokens[ts].i;
+    char table[256];
+    const char *name;
+    size_t len;
+    if (lake_json_string(doc, lake_json_member(doc, source, "table"), &name, &len) != 0)
+        snprintf(table, sizeof table, "%s", fc->table);
+    else { /* up to a NUL, as a C string; too long for a table name: none the store keeps */
+        len = len < sizeof table ? len : 0;
+        memcpy(table, name, len);
+        table[len] = '\0';
+    }
+    struct json_row row = {{json_column}, doc, image}, old = {{json_column}, doc, before};
+    int has_row = lake_json_type_of(doc, image) == LAKE_JSON_OBJECT;
+    int has_before = lake_json_type_of(doc, before) == LAKE_JSON_OBJECT;
+    return apply(fc, table, op, has_row ? &row.row : NULL, has_before ? &old.row : NULL, err, errlen);
 }
 
 static int load_json(struct file_context *fc, const char *data, size_t len, char *err, size_t errlen) {
     char why[512];
+    struct lake_json *doc = &fc->l->doc;
     int line = 0;
     for (size_t pos = 0; pos < len; line++) {
         const char *end = memchr(data + pos, '\n', len - pos);
         size_t n = end ? (size_t)(end - (data + pos)) : len - pos;
-        json_error_t jerr;
-        json_t *v = n ? json_loadb(data + pos, n, JSON_ALLOW_NUL, &jerr) : NULL;
+        const char *text = data + pos;
         pos += n + 1;
-        if (n == 0 || json_is_null(v)) { /* a zero-length value written as null */
-            json_decref(v);
+        if (n == 0)
             continue;
+        int rc;
+        if (lake_json_parse(doc, text, n) != 0) {
+            snprintf(why, sizeof why, "not JSON: %s", doc->error);
+            rc = -1;
+        } else if (lake_json_type_of(doc, 0) == LAKE_JSON_NULL) {
+            fc->records++; /* a zero-length value, which the sink writes as null: a record, no change */
+            continue;
+        } else {
+            fc->records++;
+            rc = apply_envelope(fc, doc, why, sizeof why);
         }
-        int rc = -1;
-        if (v)
-            rc = apply_envelope(fc, v, why, sizeof why);
-        else
-            snprintf(why, sizeof why, "not JSON: %s", jerr.text);
-        json_decref(v);
         if (rc != 0) {
             snprintf(err, errlen, "line %d: %s", line + 1, why);
             return -1;
         }
     }
     return 0;
+}
+
+/* ---- CSV ---- */
+
+/* A CSV record under its header, as a store_row: a column is the field
+ * under the last header cell of its name; an empty field is NULL. */
+struct csv_row {
+    struct store_row row;
+    const json_t *header, *fields;
+};
+
+static int csv_column(const struct store_row *row, const char *name, struct store_value *out) {
+    const struct csv_row *r = (const struct csv_row *)row;
+    for (size_t i = json_array_size(r->header); i-- > 0;) {
+        const char *cell = json_string_value(json_array_get(r->header, i));
+        if (!cell || strcmp(cell, name) != 0)
+            continue;
+        const json_t *v = json_array_get(r->fields, i);
+        memset(out, 0, sizeof *out);
+        out->type = json_is_string(v) ? STORE_VALUE_TEXT : STORE_VALUE_NULL;
+        out->text = json_string_value(v);
+        out->len = json_string_length(v);
+        return 0;
+    }
+    return -1;
 }
 
 /* One CSV row under its header: the sink's flat row with __op. */
@@ -248,12 +325,11 @@ static int apply_csv_row(struct file_context *fc, const json_t *header, const js
         snprintf(err, errlen, "%zu fields under a header of %zu", json_array_size(fields), json_array_size(header));
         return -1;
     }
-    json_t *row = json_object();
-    for (size_t i = 0; row && i < json_array_size(header); i++)
-        json_object_set(row, json_string_value(json_array_get(header, i)), json_array_get(fields, i));
-    int rc = apply(fc, fc->table, op_of(json_object_get(row, "__op")), row, NULL, err, errlen);
-    json_decref(row);
-    return rc;
+    struct csv_row row = {{csv_column}, header, fields};
+    struct store_value op;
+    char code = csv_column(&row.row, "__op", &op) == 0 && op.type == STORE_VALUE_TEXT && op.len == 1 ? op.text[0] : 0;
+    fc->records++;
+    return apply(fc, fc->table, code, &row.row, NULL, err, errlen);
 }
 
 static int load_csv(struct file_context *fc, const char *data, size_t len, char *err, size_t errlen) {

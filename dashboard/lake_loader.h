@@ -19,8 +19,10 @@
  * said once and never retried; the next files load. A file the lake cannot
  * hand over now (a storage error) is tried again on the next poll.
  *
- * Formats by extension: .json (JSON lines of envelopes, the default) and
- * .csv (the sink's flat rows with __op). dc is the topic's prefix (up to the
+ * Formats by extension: .json (JSON lines of envelopes, the default; a
+ * line null — a zero-length value, as the sink writes one — is a record
+ * that changes nothing; lines are parsed by lake_json.h) and .csv (the
+ * sink's flat rows with __op). dc is the topic's prefix (up to the
  * first '_' or '.'), the table the envelope's source.table or else the rest
  * of the topic name (<dc>_<table>, or the last part of <dc>.<db>.<table>).
  *

@@ -56,10 +56,16 @@ static int open_lake(struct app *a, int *said) {
         set_lake_error(a, err);
         return -1;
     }
-    if (!a->loader && !(a->loader = lake_loader_new(a->store, a->lake, a->s->lake_topics_dir, err, sizeof err))) {
-        log_error("%s", err);
-        set_lake_error(a, err);
-        return -1;
+    if (!a->loader) {
+        struct lake_loader *l = lake_loader_new(a->store, a->lake, a->s->lake_topics_dir, err, sizeof err);
+        if (!l) {
+            log_error("%s", err);
+            set_lake_error(a, err);
+            return -1;
+        }
+        pthread_mutex_lock(&a->lock);
+        a->loader = l;
+        pthread_mutex_unlock(&a->lock);
     }
     if (*said)
         log_info("lake %s answers: loading it", a->s->lake_url);
@@ -87,6 +93,34 @@ static void *load_loop(void *arg) {
 }
 
 static char *pipeline_body(void *ctx, size_t *len) { return pipeline_json(((struct app *)ctx)->pipeline, len); }
+
+/* /metrics: the loader's counts, from its stats (each file as it loads). */
+static size_t loader_metrics(char *buf, size_t cap, void *ctx) {
+    struct app *a = ctx;
+    struct lake_loader_stats st = {0};
+    pthread_mutex_lock(&a->lock);
+    if (a->loader)
+        lake_loader_stats(a->loader, &st);
+    pthread_mutex_unlock(&a->lock);
+    int n = snprintf(buf, cap,
+                     "# HELP bridgelab_dashboard_lake_files_loaded_total Lake files loaded (earlier runs' too).\n"
+                     "# TYPE bridgelab_dashboard_lake_files_loaded_total counter\n"
+                     "bridgelab_dashboard_lake_files_loaded_total %lld\n"
+                     "# HELP bridgelab_dashboard_lake_records_loaded_total Records in the lake files loaded.\n"
+                     "# TYPE bridgelab_dashboard_lake_records_loaded_total counter\n"
+                     "bridgelab_dashboard_lake_records_loaded_total %lld\n"
+                     "# HELP bridgelab_dashboard_lake_files_skipped_total Lake files skipped as damaged.\n"
+                     "# TYPE bridgelab_dashboard_lake_files_skipped_total counter\n"
+                     "bridgelab_dashboard_lake_files_skipped_total %lld\n"
+                     "# HELP bridgelab_dashboard_lake_files Data files the last listing of the lake saw.\n"
+                     "# TYPE bridgelab_dashboard_lake_files gauge\n"
+                     "bridgelab_dashboard_lake_files %lld\n"
+                     "# HELP bridgelab_dashboard_lake_up 1 when the last poll listed the lake.\n"
+                     "# TYPE bridgelab_dashboard_lake_up gauge\n"
+                     "bridgelab_dashboard_lake_up %d\n",
+                     st.files, st.records, st.skipped, st.lake_files, st.lake_up);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+}
 
 static int healthy(char *why, size_t whylen, void *ctx) {
     struct app *a = ctx;
@@ -161,7 +195,7 @@ int main(int argc, char **argv) {
     struct http_server_options ho = {
         s.http_listen,    s.threads, s.max_connections, s.connection_timeout_s, (size_t)s.connection_memory,
         (size_t)s.max_url};
-    struct http_server_routes routes = {views, pipeline_body, NULL, healthy, &a};
+    struct http_server_routes routes = {views, pipeline_body, loader_metrics, healthy, &a};
     if (!(http = http_server_start(&ho, &routes, err, sizeof err))) {
         log_error("dashboard.http.listen (%s): %s", config_origin(cfg, "dashboard.http.listen"), err);
         goto out;

@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 
-#include <jansson.h>
 #include <sqlite3.h>
 
 struct store;
@@ -26,10 +25,38 @@ void store_close(struct store *s);
 sqlite3 *store_reader_acquire(struct store *s, char *err, size_t errlen);
 void store_reader_release(struct store *s, sqlite3 *db);
 
-/* The writer's transaction (one thread). */
+/* A prepared statement of sql on reader db: the one an earlier request
+ * prepared on this connection (reset, its bindings cleared) when there is
+ * one — the views run a few dozen texts, and preparing one cost more than
+ * running it — else a new one, kept on the connection until it closes.
+ * Give it back with sqlite3_reset. NULL on failure (db has the error). */
+sqlite3_stmt *store_reader_prepare(sqlite3 *db, const char *sql);
+
+/* The writer's transaction (one thread). store_commit writes the
+ * aggregates the changes moved, then commits; on failure the caller rolls
+ * back. store_rollback forgets them with the rest. */
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);
+
+/* A column's value as a row image gives it: SQL NULL, an integer, text
+ * (len bytes, not NUL-terminated, valid while the change is applied) or
+ * anything else (a real, a boolean, an array: for no column a value). */
+enum store_value_type { STORE_VALUE_NULL, STORE_VALUE_INT, STORE_VALUE_TEXT, STORE_VALUE_OTHER };
+
+struct store_value {
+    enum store_value_type type;
+    long long i;
+    const char *text;
+    size_t len;
+};
+
+/* A row image, read column by column: the loader's parsed JSON line or CSV
+ * record behind it (embed this as the first member and cast back). column
+ * gives the value of the column name: 0, or -1 when the row has none. */
+struct store_row {
+    int (*column)(const struct store_row *row, const char *name, struct store_value *out);
+};
 
 /* One row change: dc "dc01"; table as in sql/schema.sql ("sales_orders",
  * "dc01_out_of_stock_events" or just "out_of_stock_events"); op 'c', 'r',
@@ -40,13 +67,15 @@ struct store_change {
     const char *dc;
     const char *table;
     char op;
-    const json_t *row;
-    const json_t *before;
+    const struct store_row *row;
+    const struct store_row *before;
 };
 
-/* Applies a change and moves the aggregates. 0; 1 when the table is not one
- * the dashboard keeps (ignored); -1 with err naming the column (a missing
- * key or number, a malformed DECIMAL or DATETIME) or the database error. */
+/* Applies a change inside the writer's transaction: the row at once, the
+ * aggregates summed in memory (store_deltas.h) and written by store_commit.
+ * 0; 1 when the table is not one the dashboard keeps (ignored); -1 with err
+ * naming the column (a missing key or number, a malformed DECIMAL or
+ * DATETIME) or the database error. */
 int store_apply(struct store *s, const struct store_change *c, char *err, size_t errlen);
 
 /* A lake file, loaded (error NULL) or skipped (error says why). */

@@ -223,15 +223,15 @@ static int query_failed(struct query *q, const char *what) {
 static int rows(struct query *q, const char *template, const struct col *cols, size_t n, json_t **out) {
     char sql[2048];
     snprintf(sql, sizeof sql, template, q->p->dc ? "dc = ?1" : "dc IN (SELECT dc FROM agg_total)");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = store_reader_prepare(q->db, sql);
+    if (!st)
         return query_failed(q, "prepare");
     bind_params(st, q->p);
     json_t *array = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(array, row_object(st, cols, n));
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         json_decref(array);
         return query_failed(q, "query");

@@ -634,6 +634,48 @@ static void test_order_deleted_and_back(void **state) {
     json_decref(c);
 }
 
+/* One file holding several tables (source.table names each line's): an
+ * order whose lines came before it, a customer moving city after it, an
+ * order and its line in the same file; and a null line (a zero-length
+ * value, as the sink writes it): a record that changes nothing. */
+static void test_mixed_file_and_null_lines(void **state) {
+    struct fixture *fx = *state;
+    write_first_files(fx);
+    assert_int_equal(lake_loader_poll(fx->loader), 7);
+    struct file_text f = {0};
+    add_line(&f, "null");
+    add(&f, "c", "sales_orders", NULL, "{\"id\":3,\"order_date\":\"2026-12-01T10:02:05Z\",\"customer_id\":1}");
+    add(&f, "u", "customers", NULL,
+        "{\"id\":1,\"first_name\":\"Ann\",\"last_name\":\"Lee\",\"email\":\"a@x\",\"city\":\"York\",\"country\":"
+        "\"UK\"}");
+    add(&f, "c", "sales_orders", NULL, "{\"id\":5,\"order_date\":\"2026-12-01T10:04:00Z\",\"customer_id\":1}");
+    add(&f, "c", "sales_order_details", NULL,
+        "{\"id\":10,\"sales_order_id\":5,\"product_id\":2,\"quantity\":1,\"price\":\"10.00\"}");
+    put_file(fx, "dc01_sales_orders", 0, 2, "json", &f, -1);
+    assert_int_equal(lake_loader_poll(fx->loader), 1);
+    assert_int_equal(count_of(log_text(fx), "skipped"), 0);
+    json_t *k = get(fx, "/api/kpis", "dc=dc01");
+    assert_money(k, "revenue", "27.96"); /* l5 10.00 + l6 7.96 (o3's, loaded before it) + l10 10.00 */
+    assert_int_field(k, "orders", 4);
+    assert_int_field(k, "pending_lines", 0);
+    json_decref(k);
+    json_t *c = get(fx, "/api/cities", "dc=dc01");
+    json_t *rows = json_object_get(c, "cities");
+    assert_int_equal(json_array_size(rows), 1); /* Ann left Leeds with her figures; Bob lives in York */
+    assert_text_field(json_array_get(rows, 0), "city", "York");
+    assert_money(json_array_get(rows, 0), "revenue", "27.96");
+    assert_int_field(json_array_get(rows, 0), "orders", 4);
+    json_decref(c);
+    json_t *m = get(fx, "/api/revenue_per_minute", "dc=dc01&from=2026-12-01T10:04:00Z");
+    rows = json_object_get(m, "minutes");
+    assert_int_equal(json_array_size(rows), 1);
+    assert_minute(json_array_get(rows, 0), "2026-12-01T10:04:00Z", "10.00", 1, 1); /* l10 found o5 in the file */
+    json_decref(m);
+    struct lake_loader_stats st;
+    lake_loader_stats(fx->loader, &st);
+    assert_int_equal(st.records, 3 + 2 + 1 + 1 + 3 + 2 + 2 + 5);
+}
+
 static void test_csv_output(void **state) {
     struct fixture *fx = *state;
     load_all(fx);
@@ -738,6 +780,41 @@ static void test_views_read_aggregates_only(void **state) {
     store_reader_release(fx->store, reader);
 }
 
+/* A reader's statements are kept on its connection and reused (one busy
+ * is not handed out twice); closing the store finalizes them (ASan would
+ * see the connection leak if sqlite3_close refused). */
+static void test_reader_statements_kept(void **state) {
+    struct fixture *fx = *state;
+    load_all(fx);
+    char err[256];
+    sqlite3 *db = store_reader_acquire(fx->store, err, sizeof err);
+    assert_non_null(db);
+    const char *sql = "SELECT count(*) FROM agg_total WHERE dc = ?1";
+    sqlite3_stmt *a = store_reader_prepare(db, sql);
+    assert_non_null(a);
+    sqlite3_bind_text(a, 1, "dc01", -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(a, 0), 1);
+    sqlite3_stmt *b = store_reader_prepare(db, sql); /* a is busy */
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    sqlite3_reset(a);
+    sqlite3_reset(b);
+    sqlite3_stmt *c = store_reader_prepare(db, sql);
+    assert_true(c == a || c == b);
+    assert_int_equal(sqlite3_step(c), SQLITE_ROW); /* its binding cleared: dc = NULL */
+    assert_int_equal(sqlite3_column_int(c, 0), 0);
+    sqlite3_reset(c);
+    assert_null(store_reader_prepare(db, "SELECT nothing FROM nowhere"));
+    store_reader_release(fx->store, db);
+    /* the views, twice: the second answer from the kept statements */
+    for (int i = 0; i < 2; i++) {
+        json_t *k = get(fx, "/api/kpis", "dc=dc01");
+        assert_money(k, "revenue", "47.96");
+        json_decref(k);
+    }
+}
+
 /* Readers on several threads while the loader writes. */
 struct reader_run {
     struct fixture *fx;
@@ -802,9 +879,11 @@ int main(void) {
         CASE(test_damaged_files),
         CASE(test_restart),
         CASE(test_order_deleted_and_back),
+        CASE(test_mixed_file_and_null_lines),
         CASE(test_csv_output),
         CASE(test_bad_requests),
         CASE(test_views_read_aggregates_only),
+        CASE(test_reader_statements_kept),
         CASE(test_concurrent_readers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
