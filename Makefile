@@ -1,6 +1,6 @@
 # bridgelab: build, test, benchmark and run the lab.
 #   make          build the programs into bin/
-#   make demo     install what is missing, build, start the lab and the simulator
+#   make demo     install what is missing, build, start the lab, the simulator, bridge run and the dashboard
 #   make test     install what is missing, build (plain and sanitized), run every test
 #   make unit     build the sanitized tree and run its unit suites
 #   make bench    run the benchmarks (figures for README.md)
@@ -196,20 +196,18 @@ unit:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@./lab up
-	@./lab up sim cdc
-	@./lab up replicate
-	@./lab up sink
+	@./lab up sim pipeline
 	@./lab up dashboard
 	@./lab status
 	@echo
-	@echo "The simulator writes orders to MySQL (run/sim.properties). Watch it: ./lab logs sim"
-	@echo "Query it: mariadb --defaults-file=run/mysql/sim.cnf orders"
-	@echo "CDC streams every change into onprem Kafka (run/bridge.properties): ./lab logs cdc, ./lab status for its /metrics"
-	@echo "Read a topic: kcat -C -b 127.0.0.1:19092 -t dc01_sales_orders -X isolation.level=read_committed"
-	@echo "Replicate copies the dc01_* topics onto the cloud cluster: ./lab logs replicate; the copy: kcat -C -b 127.0.0.1:29092 -t dc01_sales_orders -X isolation.level=read_committed"
-	@echo "Sink writes the cloud topics into Azurite's container 'lake' every 10 s: ./lab logs sink; list its files: .deps/venv/bin/python tests/integration/lake_check.py files --azure http://127.0.0.1:10000/devstoreaccount1/lake --key-file run/secrets/azurite.key dc01_sales_orders"
-	@echo "The dashboard loads the lake into sqlite and shows the sales and the pipeline: http://127.0.0.1:$${LAB_DASHBOARD_PORT:-8080}/ (./lab logs dashboard)"
+	@echo "The simulator writes orders to MySQL (run/sim.properties): ./lab logs sim; query it: mariadb --defaults-file=run/mysql/sim.cnf orders"
+	@echo "bridge run (the pipeline service) runs cdc (binlog -> onprem Kafka), replicate (onprem -> cloud Kafka) and sink (cloud -> Azurite's container 'lake', a file per topic every 10 s): ./lab logs pipeline"
+	@echo "Read a topic: kcat -C -b 127.0.0.1:19092 -t dc01_sales_orders -X isolation.level=read_committed (its copy: -b 127.0.0.1:29092)"
+	@echo "List the lake's files: .deps/venv/bin/python tests/integration/lake_check.py files --azure http://127.0.0.1:10000/devstoreaccount1/lake --key-file run/secrets/azurite.key dc01_sales_orders"
 	@echo "Stop everything: ./lab down    Wipe the lab's data: ./lab reset"
+	@echo
+	@echo "The dashboard: http://127.0.0.1:$${LAB_DASHBOARD_PORT:-8080}/"
+	@echo "Try next: ./lab status lists each stage of the pipeline with its pid; kill -9 the one of pipeline/replicate and watch the dashboard's pipeline panel go red, then green once bridge run has restarted it, with no order lost"
 
 bench: deps
 	@$(MAKE) --no-print-directory all
