@@ -22,9 +22,14 @@ before=$(tree_state)
 secrets=$tmp/secrets
 make_secrets() { "$root/docker/make-secrets.sh" "$@" >/dev/null; }
 check "docker/make-secrets.sh writes the secrets into a given folder" make_secrets "$secrets"
-for name in mysql_root_password mysql_sim_password mysql_cdc_password; do
+for name in mysql_root_password mysql_sim_password mysql_cdc_password azurite_key; do
   check "secret $name is generated, not empty" test -s "$secrets/$name"
 done
+# The lab's value, from ./lab itself: the two must not drift apart.
+lab_azurite_key=$(sed -n "s/^AZURITE_KEY='\(.*\)'$/\1/p" "$root/lab")
+check "./lab names Azurite's well-known key (AZURITE_KEY)" test -n "$lab_azurite_key"
+check_eq "secret azurite_key is Azurite's well-known key, as ./lab writes it" "$lab_azurite_key" \
+  "$(cat "$secrets/azurite_key" 2>/dev/null)"
 check_eq "secrets folder is private (700)" 700 "$(stat -c %a "$secrets" 2>/dev/null)"
 check_eq "secret files are readable by the containers' users (644)" 644 \
   "$(stat -c %a "$secrets/mysql_sim_password" 2>/dev/null)"
@@ -144,7 +149,7 @@ else
   check_eq "mysql DC defaults to dc01" dc01 "$(q env mysql DC)"
   check_eq "mysql gets the three secrets" \
     "mysql_root_password mysql_sim_password mysql_cdc_password" "$(q secrets mysql | xargs)"
-  for name in mysql_root_password mysql_sim_password mysql_cdc_password; do
+  for name in mysql_root_password mysql_sim_password mysql_cdc_password azurite_key; do
     check_eq "secret $name is read from BRIDGELAB_SECRETS_DIR" "$secrets/$name" "$(q secret-file $name)"
   done
   check "mysql runs docker/mysql-init.sh from /docker-entrypoint-initdb.d" \
