@@ -2,7 +2,7 @@
 # docker-compose.yml and the files it uses, checked without a Docker engine:
 # the file validates, the resolved config has the lab's topology (mysql with
 # the binlog settings of DESIGN.md, two separate Kafka clusters, Azurite, the
-# sim built from sim/Dockerfile, the bridge from bridge/Dockerfile), every
+# sim, the bridge and the dashboard built from their Dockerfiles), every
 # port is published on 127.0.0.1 only, every secret file a program's
 # properties name is a secret its service mounts, the programs' own parsers
 # (the binaries under test) accept every key of docker/*.properties, the
@@ -21,7 +21,7 @@ at_exit 'rm -rf "$tmp"'
 
 # What the tree looks like before, to show the suite leaves nothing behind.
 tree_state() {
-  (cd "$root" && find docker-compose.yml .dockerignore docker sim/Dockerfile bridge/Dockerfile -print 2>/dev/null | sort)
+  (cd "$root" && find docker-compose.yml .dockerignore docker sim/Dockerfile bridge/Dockerfile dashboard/Dockerfile -print 2>/dev/null | sort)
   git -C "$root" status --porcelain --untracked-files=all 2>/dev/null
 }
 before=$(tree_state)
@@ -44,6 +44,11 @@ check_eq "secret files are readable by the containers' users (644)" 644 \
 sim_password=$(cat "$secrets/mysql_sim_password" 2>/dev/null)
 "$root/docker/make-secrets.sh" "$secrets" >/dev/null 2>&1
 check_eq "make-secrets.sh keeps an existing secret" "$sim_password" "$(cat "$secrets/mysql_sim_password" 2>/dev/null)"
+
+# prop FILE KEY: the value of KEY in the properties file (the last one given).
+prop() { awk -v k="$2" 'index($0, k "=") == 1 {v = substr($0, length(k) + 2)} END {print v}' "$1"; }
+# runtime_stage DOCKERFILE: the lines from its last FROM on.
+runtime_stage() { awk '/^FROM / {stage = ""} {stage = stage $0 "\n"} END {printf "%s", stage}' "$1"; }
 
 # --- the compose file ----------------------------------------------------------
 if command -v docker-compose >/dev/null 2>&1; then
@@ -140,7 +145,7 @@ else
   check "docker-compose config -q accepts docker-compose.yml" compose config -q
   compose config >"$tmp/config.yml" 2>"$tmp/config.err" || diag "$(cat "$tmp/config.err")"
 
-  check_eq "the six services" "azurite bridge cloud mysql onprem sim" "$(q services)"
+  check_eq "the seven services" "azurite bridge cloud dashboard mysql onprem sim" "$(q services)"
   for s in $(q services); do
     # Published only on the host's loopback, as ./lab's services listen.
     bad=$(q ports "$s" | grep -v '^127\.0\.0\.1:' | xargs)
@@ -233,6 +238,30 @@ else
     grep -q "curl .*http://127.0.0.1:8086/healthz" <<<"$(q healthcheck bridge)"
   check_eq "bridge gets the cdc password and Azurite's key as secrets" "mysql_cdc_password azurite_key" \
     "$(q secrets bridge | xargs)"
+
+  # dashboard: bin/dashboard on the same lake, from the repo
+  check_eq "dashboard builds from dashboard/Dockerfile in the repo" "$root dashboard/Dockerfile" "$(q build dashboard)"
+  dashboard_cmd=$(q command dashboard | xargs)
+  check "dashboard reads bridge.properties, then dashboard.properties, as ./lab runs it ($dashboard_cmd)" \
+    grep -qx -- "-F /etc/bridgelab/bridge.properties -F /etc/bridgelab/dashboard.properties.*" <<<"$dashboard_cmd"
+  check "dashboard gets DC as -X dc=dc01" grep -q -- " -X dc=dc01\( \|$\)" <<<"$dashboard_cmd"
+  for f in bridge dashboard; do
+    check "dashboard gets docker/$f.properties" \
+      grep -qx "$root/docker/$f.properties:/etc/bridgelab/$f.properties" <<<"$(q volumes dashboard)"
+  done
+  db_dir=$(dirname "$(prop "$root/docker/dashboard.properties" dashboard.db.path)")
+  check "dashboard keeps its sqlite file ($db_dir) in a named volume" \
+    grep -qx "[a-z][a-z0-9_-]*:$db_dir" <<<"$(q volumes dashboard)"
+  for s in mysql azurite; do
+    check_eq "dashboard waits for $s to be healthy" service_healthy "$(q depends dashboard "$s")"
+  done
+  check_eq "dashboard starts after the bridge (and shows it when it is not up)" service_started \
+    "$(q depends dashboard bridge)"
+  check_eq "dashboard publishes the page on 127.0.0.1:8080 only" 127.0.0.1:8080:8080 "$(q ports dashboard | xargs)"
+  check "dashboard's healthcheck asks its /healthz" \
+    grep -q "curl .*http://127.0.0.1:8080/healthz" <<<"$(q healthcheck dashboard)"
+  check_eq "dashboard gets the cdc password and Azurite's key as secrets" "mysql_cdc_password azurite_key" \
+    "$(q secrets dashboard | xargs)"
 fi
 
 # --- sim/Dockerfile and its config ----------------------------------------------
@@ -249,10 +278,6 @@ check_eq "sim's password file is its Docker secret" /run/secrets/mysql_sim_passw
   "$(sed -n 's/^mysql.password.file=//p' "$root/docker/sim.properties")"
 
 # --- bridge/Dockerfile and docker/bridge.properties ------------------------------
-# prop FILE KEY: the value of KEY in the properties file (the last one given).
-prop() { awk -v k="$2" 'index($0, k "=") == 1 {v = substr($0, length(k) + 2)} END {print v}' "$1"; }
-# runtime_stage DOCKERFILE: the lines from its last FROM on.
-runtime_stage() { awk '/^FROM / {stage = ""} {stage = stage $0 "\n"} END {printf "%s", stage}' "$1"; }
 
 # dockerfile_checks DOCKERFILE PROGRAM: Debian 12 to build with the repo's
 # Makefile, from the sources alone; Debian 12 slim to run, as a user of its own.
@@ -333,8 +358,39 @@ for k in cdc:8083 replicate:8084 sink:8085 run:8086; do
   check_eq "bridge: ${k%%:*}.http.listen on the container's every interface" "0.0.0.0:${k#*:}" \
     "$(prop "$bp" "${k%%:*}.http.listen")"
 done
-check "bridge: no secret in docker/bridge.properties itself (only *.file keys name them)" \
-  eval '! grep -qiE "^[^#]*(password|key|sas|secret)(\.[a-z.]*)?=" <<<"$(grep -vE "\.file=" "$bp")"'
+
+# --- dashboard/Dockerfile and docker/dashboard.properties ------------------------
+df=$root/dashboard/Dockerfile
+dockerfile_checks dashboard/Dockerfile dashboard
+check "dashboard/Dockerfile builds from the Debian -dev packages, sqlite's too" \
+  eval 'grep -qE "install .*libmariadb-dev .*librdkafka-dev" "$df" && grep -q "libsqlite3-dev" "$df"'
+check "dashboard/Dockerfile copies deps/dashboard/package-lock.json, not node_modules" \
+  eval 'grep -qE "^COPY .*deps/dashboard/package-lock.json" "$df" && ! grep -qE "^COPY .*node_modules" "$df"'
+npm_at=$(grep -nE '^RUN .*npm ci --prefix deps/dashboard( |$)' "$df" | cut -d: -f1 | head -1)
+make_at=$(grep -nE '^RUN .*make( -j[^ ]*)? bin/dashboard$' "$df" | cut -d: -f1 | head -1)
+check "dashboard/Dockerfile fetches uPlot with npm ci from the lock file (line ${npm_at:-none}) before make embeds it (line ${make_at:-none})" \
+  test "${npm_at:-0}" -gt 0 -a "${npm_at:-0}" -lt "${make_at:-0}"
+check "dashboard/Dockerfile runs without node or npm" \
+  eval '! grep -qE "\b(nodejs|npm)\b" <<<"$(runtime_stage "$df" | grep -v "^#")"'
+check_runtime_libs dashboard/Dockerfile "$BIN/dashboard"
+check "dashboard/Dockerfile gives its user the sqlite folder" \
+  grep -qE 'chown dashboard: /var/lib/bridgelab/dashboard' "$df"
+
+dp=$root/docker/dashboard.properties
+check_eq "dashboard: the page on the container's every interface" 0.0.0.0:8080 "$(prop "$dp" dashboard.http.listen)"
+check_eq "dashboard: the sqlite file in /var/lib/bridgelab/dashboard" \
+  /var/lib/bridgelab/dashboard/dashboard.sqlite "$(prop "$dp" dashboard.db.path)"
+check "dashboard: loads the sink's lake (no dashboard.lake.* of its own)" eval '! grep -q "^dashboard\.lake\." "$dp"'
+for stage in cdc replicate sink; do
+  port=$(prop "$bp" "$stage.http.listen")
+  check_eq "dashboard: $stage's /metrics in the bridge container, at its $stage.http.listen" \
+    "http://bridge:${port##*:}/metrics" "$(prop "$dp" "dashboard.$stage.metrics")"
+done
+
+for f in "$root"/docker/*.properties; do
+  check "no secret in docker/$(basename "$f") itself (only *.file keys name them)" \
+    eval '! grep -qiE "^[^#]*(password|key|sas|secret|token)(\.[a-z.]*)?=" <<<"$(grep -vE "^[^#=]*\.file=" "$f")"'
+done
 
 # --- docker/*.properties through the programs' own parsers ------------------------
 # cli_parse reads every -F file before it looks at the other options: with
@@ -355,6 +411,8 @@ for stage in cdc replicate sink; do
   accepts "bridge $stage's parser accepts every key of docker/bridge.properties" "$BIN/bridge" "$stage" -F "$bp"
 done
 accepts "sim's parser accepts every key of docker/sim.properties" "$BIN/sim" -F "$root/docker/sim.properties"
+accepts "dashboard's parser accepts every key of docker/bridge.properties and docker/dashboard.properties" \
+  "$BIN/dashboard" -F "$bp" -F "$dp" -X dc=dc01
 # The same path refuses what is wrong, or the checks above prove nothing.
 { cat "$bp" && echo 'sink.urll=http://azurite:10000/devstoreaccount1/lake'; } >"$tmp/typo.properties"
 track_log "$tmp/typo.out"
@@ -364,6 +422,10 @@ check_ran "  ... and refuses an unknown key, naming it and its line (exit 2)" 2 
 track_log "$tmp/badvalue.out"
 check_ran "  ... and a value of the wrong type (exit 2)" 2 "$tmp/badvalue.out" \
   "badvalue.properties:[0-9]+: mysql.port" "$BIN/bridge" run -F "$tmp/badvalue.properties" --help
+{ cat "$dp" && echo 'dashboard.db=/tmp/x.sqlite'; } >"$tmp/dashtypo.properties"
+track_log "$tmp/dashtypo.out"
+check_ran "  ... and the dashboard refuses an unknown dashboard.* key (exit 2)" 2 "$tmp/dashtypo.out" \
+  "dashtypo.properties:[0-9]+: unknown key 'dashboard.db'" "$BIN/dashboard" -F "$bp" -F "$tmp/dashtypo.properties" --help
 
 # --- docker/mysql-init.sh with a fake client -------------------------------------
 init() {
