@@ -21,7 +21,8 @@ at_exit 'rm -rf "$tmp"'
 
 # What the tree looks like before, to show the suite leaves nothing behind.
 tree_state() {
-  (cd "$root" && find docker-compose.yml .dockerignore docker sim/Dockerfile bridge/Dockerfile dashboard/Dockerfile -print 2>/dev/null | sort)
+  (cd "$root" && find docker-compose.yml .dockerignore docker sim/Dockerfile bridge/Dockerfile dashboard/Dockerfile \
+    -print 2>/dev/null | sort)
   git -C "$root" status --porcelain --untracked-files=all 2>/dev/null
 }
 before=$(tree_state)
@@ -343,16 +344,18 @@ check "bridge/Dockerfile runs bridge run -F /etc/bridgelab/bridge.properties by 
 missing_ignores=$(for x in .git bin build run .deps docker/secrets '**/node_modules'; do
   grep -qxF -- "$x" "$root/.dockerignore" 2>/dev/null || echo "$x"
 done | xargs)
-check ".dockerignore keeps the lab's data, the secrets, the host's builds out of the build context${missing_ignores:+ (not: $missing_ignores)}" \
-  test -z "$missing_ignores"
+what=".dockerignore keeps the lab's data, the secrets, the host's builds out of the build context"
+check "$what${missing_ignores:+ (not: $missing_ignores)}" test -z "$missing_ignores"
 
 bp=$root/docker/bridge.properties
 check_eq "bridge: MySQL at mysql:3306" mysql:3306 "$(prop "$bp" mysql.host):$(prop "$bp" mysql.port)"
 check_eq "bridge: MySQL as cdc" cdc "$(prop "$bp" mysql.user)"
-check_eq "bridge: the cdc password is its Docker secret" /run/secrets/mysql_cdc_password "$(prop "$bp" mysql.password.file)"
+check_eq "bridge: the cdc password is its Docker secret" /run/secrets/mysql_cdc_password \
+  "$(prop "$bp" mysql.password.file)"
 check_eq "bridge: onprem Kafka at onprem:9092" onprem:9092 "$(prop "$bp" onprem.bootstrap.servers)"
 check_eq "bridge: cloud Kafka at cloud:9092" cloud:9092 "$(prop "$bp" cloud.bootstrap.servers)"
-check_eq "bridge: the lake is Azurite's container lake" http://azurite:10000/devstoreaccount1/lake "$(prop "$bp" sink.url)"
+check_eq "bridge: the lake is Azurite's container lake" http://azurite:10000/devstoreaccount1/lake \
+  "$(prop "$bp" sink.url)"
 check_eq "bridge: Azurite's key is its Docker secret" /run/secrets/azurite_key "$(prop "$bp" sink.account.key.file)"
 for k in cdc:8083 replicate:8084 sink:8085 run:8086; do
   check_eq "bridge: ${k%%:*}.http.listen on the container's every interface" "0.0.0.0:${k#*:}" \
@@ -368,7 +371,8 @@ check "dashboard/Dockerfile copies deps/dashboard/package-lock.json, not node_mo
   eval 'grep -qE "^COPY .*deps/dashboard/package-lock.json" "$df" && ! grep -qE "^COPY .*node_modules" "$df"'
 npm_at=$(grep -nE '^RUN .*npm ci --prefix deps/dashboard( |$)' "$df" | cut -d: -f1 | head -1)
 make_at=$(grep -nE '^RUN .*make( -j[^ ]*)? bin/dashboard$' "$df" | cut -d: -f1 | head -1)
-check "dashboard/Dockerfile fetches uPlot with npm ci from the lock file (line ${npm_at:-none}) before make embeds it (line ${make_at:-none})" \
+what="dashboard/Dockerfile fetches uPlot with npm ci from the lock file (line ${npm_at:-none})"
+check "$what before make embeds it (line ${make_at:-none})" \
   test "${npm_at:-0}" -gt 0 -a "${npm_at:-0}" -lt "${make_at:-0}"
 check "dashboard/Dockerfile runs without node or npm" \
   eval '! grep -qE "\b(nodejs|npm)\b" <<<"$(runtime_stage "$df" | grep -v "^#")"'
@@ -425,7 +429,8 @@ check_ran "  ... and a value of the wrong type (exit 2)" 2 "$tmp/badvalue.out" \
 { cat "$dp" && echo 'dashboard.db=/tmp/x.sqlite'; } >"$tmp/dashtypo.properties"
 track_log "$tmp/dashtypo.out"
 check_ran "  ... and the dashboard refuses an unknown dashboard.* key (exit 2)" 2 "$tmp/dashtypo.out" \
-  "dashtypo.properties:[0-9]+: unknown key 'dashboard.db'" "$BIN/dashboard" -F "$bp" -F "$tmp/dashtypo.properties" --help
+  "dashtypo.properties:[0-9]+: unknown key 'dashboard.db'" \
+  "$BIN/dashboard" -F "$bp" -F "$tmp/dashtypo.properties" --help
 
 # --- docker/mysql-init.sh with a fake client -------------------------------------
 init() {
