@@ -255,7 +255,7 @@ wrk_row() {
 quiet() { sort -g -k6 "$WORK/$1" | awk 'NR == 1 {print $3, $6}'; }
 fresh_median=$(median <"$WORK/fresh") fresh_max=$(highest <"$WORK/fresh")
 rss_ingest=$(peak ingest 3) rss_end=$(peak rss 1)
-REFRESH_S=2 # dashboard.refresh.ms's default: the page asks again every 2 s
+REFRESH_S=1 # dashboard.refresh.ms's default: the page asks again every second
 page_max=$(awk -v f="$fresh_max" -v r="$REFRESH_S" 'BEGIN {print f + r}')
 page_note=
 if holds "$page_max >= 2 && $fresh_max < 2"; then
@@ -320,7 +320,7 @@ ${latency_text}
 Freshness: $DROPS files a round, each committed into the lake as the sink commits one (temporary file, metadata, link
 into place), then \`/api/kpis\` asked every 10 ms until it shows the file: median $(two "$fresh_median") s, at most $(two "$fresh_max") s, with
 \`dashboard.lake.poll.ms=$POLL_MS\` (the default; the loader lists the lake that often). The page asks again every
-\`dashboard.refresh.ms\` (2 s by default), so on the page it shows within $(two "$page_max") s at most.
+\`dashboard.refresh.ms\` (1 s by default), so on the page it shows within $(two "$page_max") s at most.
 
 Peak RSS of the dashboard (VmHWM, the highest of $ROUNDS): $(mib "$rss_ingest") MiB after the ingest, $(mib "$rss_end") MiB after wrk and the freshness runs.
 

@@ -37,7 +37,7 @@ const struct config_key dashboard_keys[] = {
     {"dashboard.lake.topics.dir", CONFIG_STRING, "topics", 0, 0,
      "the lake's top folder, as the sink's sink.topics.dir"},
     {"dashboard.lake.poll.ms", CONFIG_INT, "1000", 50, 3600000, "how often the lake is looked at for new files"},
-    {"dashboard.refresh.ms", CONFIG_INT, "2000", 250, 3600000, "how often the page fetches its figures again"},
+    {"dashboard.refresh.ms", CONFIG_INT, "1000", 250, 3600000, "how often the page fetches its figures again"},
     {"dashboard.probe.interval.ms", CONFIG_INT, "1000", 100, 60000,
      "how often the pipeline panel reads each stage's /metrics and MySQL's row counts"},
     {"dashboard.stall.ms", CONFIG_INT, "10000", 1000, 3600000,

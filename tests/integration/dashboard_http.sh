@@ -65,7 +65,7 @@ check_eq "the embedded uPlot is npm's file, byte for byte" \
 check "/api/pipeline has the five stages and refresh_ms" bash -c \
   "curl -s $BASE/api/pipeline | python3 -c 'import json,sys; d=json.load(sys.stdin); \
 assert [s[\"stage\"] for s in d[\"stages\"]]==[\"mysql\",\"cdc\",\"replicate\",\"sink\",\"dashboard\"]; \
-assert d[\"refresh_ms\"]==2000'"
+assert d[\"refresh_ms\"]==1000'"
 check "/metrics counts the answers by class" bash -c "curl -s $BASE/metrics | grep -q 'bridgelab_dashboard_http_responses_total{code=\"2xx\"}'"
 
 got=$(curl -s -I -o "$WORK/head" -w '%{http_code}' "$BASE/api/kpis")
