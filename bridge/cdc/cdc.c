@@ -270,10 +270,11 @@ static enum step hand_over(struct cdc *c, char *err, size_t errlen) {
     return STEP_OK;
 }
 
-/* At a transaction boundary: hands the batch over when the committer is
- * free (else reading goes on and the batch grows), when the batch is full,
- * or to stop. A batch of transactions with nothing wanted still moves the
- * position, now and then. */
+/* At a transaction boundary (or a heartbeat, when the binlog is quiet):
+ * hands the batch over when the committer is free and the last hand-over is
+ * cdc.commit.interval.ms old (else reading goes on and the batch grows),
+ * when the batch is full, or to stop. A batch of transactions with nothing
+ * wanted still moves the position, now and then. */
 static enum step maybe_hand_over(struct cdc *c, char *err, size_t errlen) {
     if (c->in_transaction || batch_totals(c->filling)->transactions == 0)
         return STEP_OK;
@@ -283,7 +284,9 @@ static enum step maybe_hand_over(struct cdc *c, char *err, size_t errlen) {
         return hand_over(c, err, errlen);
     if (batch_whole_count(c->filling) == 0 && clock_wall_ms() - c->handed_ms < POSITION_EVERY_MS)
         return STEP_OK;
-    return committer_busy(c->committer) ? STEP_OK : hand_over(c, err, errlen);
+    if (committer_busy(c->committer) || clock_wall_ms() - c->handed_ms < c->s->commit_interval_ms)
+        return STEP_OK;
+    return hand_over(c, err, errlen);
 }
 
 /* Ends a run of the stream: the whole transactions read are committed (one

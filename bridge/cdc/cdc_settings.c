@@ -31,6 +31,9 @@ const struct config_key cdc_keys[] = {
      "bytes of records read ahead while a Kafka commit is in flight, at most (twice this is held)"},
     {"cdc.batch.max.ms", CONFIG_INT, "25", 1, 60000,
      "binlog heartbeat: longest a finished transaction waits for its commit when the binlog is quiet"},
+    {"cdc.commit.interval.ms", CONFIG_INT, "0", 0, 60000,
+     "least time from one Kafka commit's start to the next (0: the next as soon as one is done); fewer, larger "
+     "transactions cost the broker less, each change waits up to this much more"},
     {"cdc.http.listen", CONFIG_STRING, "127.0.0.1:8083", 0, 0, "where /metrics and /healthz are served (empty: off)"},
     {0},
 };
@@ -118,6 +121,7 @@ int cdc_settings_load(const struct config *cfg, struct cdc_settings *s, char *er
     s->batch_max_events = config_get_int(cfg, "cdc.batch.max.events");
     s->batch_max_bytes = config_get_int(cfg, "cdc.batch.max.bytes");
     s->batch_max_ms = (int)config_get_int(cfg, "cdc.batch.max.ms");
+    s->commit_interval_ms = config_get_int(cfg, "cdc.commit.interval.ms");
     s->topic_partitions = (int)config_get_int(cfg, "cdc.topic.partitions");
     s->topic_replication_factor = (int)config_get_int(cfg, "cdc.topic.replication.factor");
     s->http_listen = config_get(cfg, "cdc.http.listen");

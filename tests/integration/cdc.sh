@@ -179,6 +179,20 @@ kcat -C -b "$ONPREM_BOOTSTRAP" -t s2_sales_orders -e -q -X isolation.level=read_
 check_eq "s2: creates minus deletes is the table's row count" "$(sql 'SELECT COUNT(*) FROM sales_orders')" \
   $(($(grep -c '"op":"[cr]"' "$WORK/s2_sales_orders") - $(grep -c '"op":"d"' "$WORK/s2_sales_orders")))
 
+# --- cdc.commit.interval.ms: fewer, larger Kafka transactions, nothing lost ---
+./lab seed >/dev/null
+cdc_bg s12 -X cdc.commit.interval.ms=500
+pid=$BG_PID
+check "s12: streaming with cdc.commit.interval.ms=500" streaming
+commits_before=$(metric bridgelab_cdc_kafka_commits_total) started=$SECONDS
+sim --orders 1200 --rate 300 -X sim.customer.update.ratio=0.2
+check "s12: caught up" caught_up
+commits=$(($(metric bridgelab_cdc_kafka_commits_total) - commits_before)) took=$((SECONDS - started + 1))
+check "s12: at most a commit every 500 ms ($commits in ${took} s)" test "$commits" -le $((took * 2 + 1))
+check "s12: ... and a commit every few: the interval is no stall ($commits)" test "$commits" -ge 3
+check_stop "s12: SIGTERM: exit 0" "$pid"
+check_history "s12: every change once" s12
+
 # --- SIGTERM with records in flight: they are committed, none doubled -------
 # The signal is sent when the cdc has read transactions it has not yet
 # committed (its read position is ahead of its committed one).

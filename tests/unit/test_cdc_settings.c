@@ -35,6 +35,7 @@ static void test_defaults(void **state) {
     assert_false(s.unwrap);
     assert_int_equal(s.batch_max_events, 50000);
     assert_int_equal(s.batch_max_bytes, 12 << 20);
+    assert_int_equal(s.commit_interval_ms, 0); /* commit again as soon as one is done */
     assert_int_equal(s.topic_partitions, -1); /* the cluster's defaults */
     assert_int_equal(s.topic_replication_factor, -1);
     assert_null(s.include);
@@ -71,8 +72,11 @@ static void test_options_and_lists(void **state) {
                     "77",
                     "--snapshot-mode",
                     "when_needed",
+                    "-X",
+                    "cdc.commit.interval.ms=250",
                     NULL};
     assert_int_equal(load(&cfg, &s, err, sizeof err, argv), 0);
+    assert_int_equal(s.commit_interval_ms, 250);
     assert_string_equal(s.name, "east");
     assert_int_equal(s.server_id, 77);
     assert_int_equal(s.include_count, 2);
