@@ -3,7 +3,6 @@
  * /healthz, says in one line what it reads and where it writes, and runs the
  * engine until SIGTERM or SIGINT. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,22 +26,10 @@ static const char usage[] =
 
 #define LAG_LINES 4096
 
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
-    if (used >= cap)
-        return cap;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, cap - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n > cap ? cap : used + (size_t)n;
-}
-
 static size_t write_metrics(char *buf, size_t cap, void *ctx) {
     struct replicate_metrics m;
     replicate_metrics_read(ctx, &m);
-    size_t used = append(
+    size_t used = http_status_append(
         buf, cap, 0,
         "# HELP bridgelab_replicate_records_total Records copied to the cloud cluster and committed.\n"
         "# TYPE bridgelab_replicate_records_total counter\n"
@@ -101,8 +88,9 @@ static size_t write_metrics(char *buf, size_t cap, void *ctx) {
         size_t n = replicate_lag_read(ctx, lags, LAG_LINES);
         for (size_t i = 0; i < n && i < LAG_LINES; i++)
             if (lags[i].lag >= 0)
-                used = append(buf, cap, used, "bridgelab_replicate_lag_records{topic=\"%s\",partition=\"%d\"} %lld\n",
-                              lags[i].topic, (int)lags[i].partition, (long long)lags[i].lag);
+                used = http_status_append(buf, cap, used,
+                                          "bridgelab_replicate_lag_records{topic=\"%s\",partition=\"%d\"} %lld\n",
+                                          lags[i].topic, (int)lags[i].partition, (long long)lags[i].lag);
         free(lags);
     }
     return used;

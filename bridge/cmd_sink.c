@@ -3,7 +3,6 @@
  * /metrics and /healthz, says in one line what it reads and where it
  * writes, and runs the engine until SIGTERM or SIGINT. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,46 +26,39 @@ static const char usage[] =
 
 #define STATUS_LINES 4096
 
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
-    if (used >= cap)
-        return cap;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, cap - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n > cap ? cap : used + (size_t)n;
-}
-
 static size_t write_partitions(char *buf, size_t cap, size_t used, struct sink *k) {
     struct sink_partition_status *parts = malloc(STATUS_LINES * sizeof *parts);
     if (!parts)
         return used;
     size_t n = sink_partitions_read(k, parts, STATUS_LINES);
-    used = append(buf, cap, used,
-                  "# HELP bridgelab_sink_lag_records Records of the partition not in the lake yet.\n"
-                  "# TYPE bridgelab_sink_lag_records gauge\n");
+    used = http_status_append(buf, cap, used,
+                              "# HELP bridgelab_sink_lag_records Records of the partition not in the lake yet.\n"
+                              "# TYPE bridgelab_sink_lag_records gauge\n");
     for (size_t i = 0; i < n; i++)
         if (parts[i].lag_records >= 0)
-            used = append(buf, cap, used, "bridgelab_sink_lag_records{topic=\"%s\",partition=\"%d\"} %lld\n",
-                          parts[i].topic, (int)parts[i].partition, parts[i].lag_records);
-    used = append(buf, cap, used,
-                  "# HELP bridgelab_sink_lake_end_offset Offset after the partition's last complete flush in the "
-                  "lake.\n"
-                  "# TYPE bridgelab_sink_lake_end_offset gauge\n");
+            used =
+                http_status_append(buf, cap, used, "bridgelab_sink_lag_records{topic=\"%s\",partition=\"%d\"} %lld\n",
+                                   parts[i].topic, (int)parts[i].partition, parts[i].lag_records);
+    used = http_status_append(
+        buf, cap, used,
+        "# HELP bridgelab_sink_lake_end_offset Offset after the partition's last complete flush in the "
+        "lake.\n"
+        "# TYPE bridgelab_sink_lake_end_offset gauge\n");
     for (size_t i = 0; i < n; i++)
         if (parts[i].lake_end >= 0)
-            used = append(buf, cap, used, "bridgelab_sink_lake_end_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
-                          parts[i].topic, (int)parts[i].partition, (long long)parts[i].lake_end);
-    used = append(buf, cap, used,
-                  "# HELP bridgelab_sink_last_file_age_seconds Time since this sink wrote the partition's last "
-                  "file.\n"
-                  "# TYPE bridgelab_sink_last_file_age_seconds gauge\n");
+            used = http_status_append(buf, cap, used,
+                                      "bridgelab_sink_lake_end_offset{topic=\"%s\",partition=\"%d\"} %lld\n",
+                                      parts[i].topic, (int)parts[i].partition, (long long)parts[i].lake_end);
+    used = http_status_append(
+        buf, cap, used,
+        "# HELP bridgelab_sink_last_file_age_seconds Time since this sink wrote the partition's last "
+        "file.\n"
+        "# TYPE bridgelab_sink_last_file_age_seconds gauge\n");
     for (size_t i = 0; i < n; i++)
         if (parts[i].since_last_file_ms >= 0)
-            used = append(buf, cap, used, "bridgelab_sink_last_file_age_seconds{topic=\"%s\",partition=\"%d\"} %.3f\n",
-                          parts[i].topic, (int)parts[i].partition, parts[i].since_last_file_ms / 1000.0);
+            used = http_status_append(buf, cap, used,
+                                      "bridgelab_sink_last_file_age_seconds{topic=\"%s\",partition=\"%d\"} %.3f\n",
+                                      parts[i].topic, (int)parts[i].partition, parts[i].since_last_file_ms / 1000.0);
     free(parts);
     return used;
 }
@@ -74,7 +66,7 @@ static size_t write_partitions(char *buf, size_t cap, size_t used, struct sink *
 static size_t write_metrics(char *buf, size_t cap, void *ctx) {
     struct sink_metrics m;
     sink_metrics_read(ctx, &m);
-    size_t used = append(
+    size_t used = http_status_append(
         buf, cap, 0,
         "# HELP bridgelab_sink_files_total Files written to the lake.\n"
         "# TYPE bridgelab_sink_files_total counter\n"

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,4 +123,14 @@ void http_status_stop(struct http_status *s) {
         return;
     MHD_stop_daemon(s->daemon);
     free(s);
+}
+
+size_t http_status_append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
+    if (used >= cap)
+        return cap;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + used, cap - used, fmt, ap);
+    va_end(ap);
+    return n < 0 ? used : used + (size_t)n > cap ? cap : used + (size_t)n;
 }

@@ -23,6 +23,12 @@ struct http_status_handlers {
     size_t metrics_capacity;
 };
 
+/* Appends printf-formatted text at buf + used (the /metrics writers build
+ * their text with it); returns the new length, cap once the text no longer
+ * fits (so a run of appends needs one check at the end). */
+size_t http_status_append(char *buf, size_t cap, size_t used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 struct http_status;
 struct sockaddr_in;
 

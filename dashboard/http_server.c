@@ -110,38 +110,27 @@ static enum MHD_Result answer_pipeline(struct http_server *s, struct MHD_Connect
     return send_body(s, c, 200, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
 }
 
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
-    if (used >= cap)
-        return cap;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, cap - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n > cap ? cap : used + (size_t)n;
-}
-
 static enum MHD_Result answer_metrics(struct http_server *s, struct MHD_Connection *c) {
     char *buf = malloc(METRICS_CAPACITY);
     if (!buf)
         return MHD_NO;
     static const char *const classes[CLASSES] = {"2xx", "3xx", "4xx", "5xx"};
-    size_t used = append(buf, METRICS_CAPACITY, 0,
-                         "# HELP bridgelab_dashboard_http_responses_total Answers sent, by status class.\n"
-                         "# TYPE bridgelab_dashboard_http_responses_total counter\n");
+    size_t used = http_status_append(buf, METRICS_CAPACITY, 0,
+                                     "# HELP bridgelab_dashboard_http_responses_total Answers sent, by status class.\n"
+                                     "# TYPE bridgelab_dashboard_http_responses_total counter\n");
     for (int i = 0; i < CLASSES; i++)
-        used = append(buf, METRICS_CAPACITY, used, "bridgelab_dashboard_http_responses_total{code=\"%s\"} %llu\n",
-                      classes[i], __atomic_load_n(&s->answers[i], __ATOMIC_RELAXED));
-    used = append(buf, METRICS_CAPACITY, used,
-                  "# HELP bridgelab_dashboard_http_connections_total Connections accepted.\n"
-                  "# TYPE bridgelab_dashboard_http_connections_total counter\n"
-                  "bridgelab_dashboard_http_connections_total %llu\n"
-                  "# HELP bridgelab_dashboard_http_connections Connections open now.\n"
-                  "# TYPE bridgelab_dashboard_http_connections gauge\n"
-                  "bridgelab_dashboard_http_connections %lld\n",
-                  __atomic_load_n(&s->connections_total, __ATOMIC_RELAXED),
-                  __atomic_load_n(&s->connections_open, __ATOMIC_RELAXED));
+        used = http_status_append(buf, METRICS_CAPACITY, used,
+                                  "bridgelab_dashboard_http_responses_total{code=\"%s\"} %llu\n", classes[i],
+                                  __atomic_load_n(&s->answers[i], __ATOMIC_RELAXED));
+    used = http_status_append(buf, METRICS_CAPACITY, used,
+                              "# HELP bridgelab_dashboard_http_connections_total Connections accepted.\n"
+                              "# TYPE bridgelab_dashboard_http_connections_total counter\n"
+                              "bridgelab_dashboard_http_connections_total %llu\n"
+                              "# HELP bridgelab_dashboard_http_connections Connections open now.\n"
+                              "# TYPE bridgelab_dashboard_http_connections gauge\n"
+                              "bridgelab_dashboard_http_connections %lld\n",
+                              __atomic_load_n(&s->connections_total, __ATOMIC_RELAXED),
+                              __atomic_load_n(&s->connections_open, __ATOMIC_RELAXED));
     if (s->routes.metrics && used < METRICS_CAPACITY) {
         size_t more = s->routes.metrics(buf + used, METRICS_CAPACITY - used, s->routes.ctx);
         used += more < METRICS_CAPACITY - used ? more : METRICS_CAPACITY - used;

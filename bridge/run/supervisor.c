@@ -7,7 +7,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "http_status.h"
 #include "json_writer.h"
 #include "line_relay.h"
 #include "log.h"
@@ -701,18 +701,6 @@ out:
     return len < cap ? len : cap;
 }
 
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static size_t append(char *buf, size_t cap, size_t used, const char *fmt, ...) {
-    if (used >= cap)
-        return cap;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + used, cap - used, fmt, ap);
-    va_end(ap);
-    return n < 0 ? used : used + (size_t)n > cap ? cap : used + (size_t)n;
-}
-
 static size_t append_bytes(char *buf, size_t cap, size_t used, const char *bytes, size_t len) {
     if (used >= cap)
         return cap;
@@ -739,9 +727,9 @@ size_t supervisor_metrics(struct supervisor *sv, char *buf, size_t cap) {
     size_t used = 0;
 #define EACH_STAGE(metric, help, type, fmt, value)                                                                     \
     do {                                                                                                               \
-        used = append(buf, cap, used, "# HELP " metric " " help "\n# TYPE " metric " " type "\n");                     \
+        used = http_status_append(buf, cap, used, "# HELP " metric " " help "\n# TYPE " metric " " type "\n");         \
         for (int i = 0; i < sv->count; i++)                                                                            \
-            used = append(buf, cap, used, metric "{stage=\"%s\"} " fmt "\n", views[i].name, value);                    \
+            used = http_status_append(buf, cap, used, metric "{stage=\"%s\"} " fmt "\n", views[i].name, value);        \
     } while (0)
     EACH_STAGE("bridgelab_run_stage_up",
                "1 while the stage's process runs, it is not in a crash loop and its own /healthz answers 200.", "gauge",
@@ -765,13 +753,14 @@ size_t supervisor_metrics(struct supervisor *sv, char *buf, size_t cap) {
     EACH_STAGE("bridgelab_run_stage_uptime_seconds", "How long the stage's process has run (0: none runs).", "gauge",
                "%.3f", views[i].uptime_s);
 #undef EACH_STAGE
-    used = append(buf, cap, used,
-                  "# HELP bridgelab_run_stage_state The stage's state: up, unhealthy, restarting, crash-loop, failed, "
-                  "stopping or stopped.\n# TYPE bridgelab_run_stage_state gauge\n");
+    used = http_status_append(
+        buf, cap, used,
+        "# HELP bridgelab_run_stage_state The stage's state: up, unhealthy, restarting, crash-loop, failed, "
+        "stopping or stopped.\n# TYPE bridgelab_run_stage_state gauge\n");
     for (int i = 0; i < sv->count; i++)
         for (size_t k = 0; k < sizeof state_names / sizeof state_names[0]; k++)
-            used = append(buf, cap, used, "bridgelab_run_stage_state{stage=\"%s\",state=\"%s\"} %d\n", views[i].name,
-                          state_names[k], (size_t)states[i] == k);
+            used = http_status_append(buf, cap, used, "bridgelab_run_stage_state{stage=\"%s\",state=\"%s\"} %d\n",
+                                      views[i].name, state_names[k], (size_t)states[i] == k);
     /* Each running stage's own metrics, as it serves them. */
     for (int i = 0; i < sv->count; i++) {
         const struct stage_view *v = &views[i];
@@ -779,13 +768,14 @@ size_t supervisor_metrics(struct supervisor *sv, char *buf, size_t cap) {
             continue;
         struct probe_answer a;
         if (stage_probe_get(v->http_listen, "/metrics", sv->settings.probe_timeout_ms, &a) == 0 && a.status == 200) {
-            used = append(buf, cap, used, "# %s's own /metrics (http://%s/metrics)\n", v->program, v->http_listen);
+            used = http_status_append(buf, cap, used, "# %s's own /metrics (http://%s/metrics)\n", v->program,
+                                      v->http_listen);
             used = append_bytes(buf, cap, used, a.body, a.len);
             if (a.len && a.body[a.len - 1] != '\n')
-                used = append(buf, cap, used, "\n");
+                used = http_status_append(buf, cap, used, "\n");
         } else {
-            used = append(buf, cap, used, "# %s's own /metrics: not available (%s)\n", v->program,
-                          a.status ? "not 200" : a.error);
+            used = http_status_append(buf, cap, used, "# %s's own /metrics: not available (%s)\n", v->program,
+                                      a.status ? "not 200" : a.error);
         }
         stage_probe_release(&a);
     }
