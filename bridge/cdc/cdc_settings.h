@@ -41,7 +41,7 @@ struct cdc_settings {
     long long batch_max_bytes;
     int batch_max_ms;
     long long commit_interval_ms; /* least time between two hand-overs to the committer */
-    const char *http_listen; /* "" = none */
+    const char *http_listen;      /* "" = none */
     enum log_level log_level;
     char name_buf[128];
 };
