@@ -102,6 +102,18 @@ logged() {
   "$@" >>"$log" 2>&1
 }
 
+# sql QUERY: one query on the lab's orders database as root, tab-separated,
+# no header (lab.env gives MYSQL_ROOT_CNF). A suite on another database
+# defines its own.
+sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
+# wait_for COMMAND...: runs it every 0.1 s until it succeeds, at most
+# WAIT_STEPS (600) times; 1 when it never did.
+wait_for() {
+  local i
+  for i in $(seq "${WAIT_STEPS:-600}"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
 # ---------------------------------------------------------------- logs ---
 tracked_logs=()
 WORK=${WORK:-}

@@ -20,7 +20,6 @@ PROPS=$LAB_RUN_DIR/bridge.properties
 tests_work_dir cdc
 TABLES="customers suppliers products sales_orders sales_order_details purchase_orders purchase_order_details"
 
-sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
 sim() { "$BIN/sim" -F "$SIM_PROPERTIES" --quiet "$@" >>"$WORK/sim.log" 2>&1; }
 # sim_bg NAME [args]: a simulator in the background, its log $WORK/sim-NAME.log.
 sim_bg() {

@@ -25,12 +25,7 @@ REPL=127.0.0.1:18184
 SINK=127.0.0.1:18185
 DC=dc21
 
-sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
-wait_for() {
-  local i
-  for i in $(seq "${WAIT_STEPS:-1200}"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
+WAIT_STEPS=${WAIT_STEPS:-1200} # wait_for: 2 minutes
 api() { curl -s --max-time 5 "http://$DASH/api/$1"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 dashboard_bg() {

@@ -40,12 +40,7 @@ KILL_EVERY=${E2E_KILL_EVERY:-3}
 RATE=${E2E_RATE:-40}
 TABLES="customers suppliers products sales_orders sales_order_details purchase_orders purchase_order_details"
 
-sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
-wait_for() {
-  local i
-  for i in $(seq "${WAIT_STEPS:-1200}"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
+WAIT_STEPS=${WAIT_STEPS:-1200} # wait_for: 2 minutes
 now_ms() { date +%s%3N; }
 api() { curl -s --max-time 5 "http://$DASH/api/$1"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }

@@ -32,7 +32,6 @@ OFFSETS=_bridgelab_replicate_offsets
 # Tight batches and a quick look at new topics, so that the suite is short.
 FAST=(-X replicate.topics.refresh.ms=1000 -X replicate.batch.max.ms=50)
 
-sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
 sim() { "$BIN/sim" -F "$SIM_PROPERTIES" --quiet "$@" >>"$WORK/sim.log" 2>&1; }
 sim_bg() {
   local name=$1

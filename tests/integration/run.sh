@@ -40,12 +40,6 @@ ARGS=(-F "$PROPS" -X dc=$DC -X "replicate.topics.include=${DC}_.*" -X "sink.topi
   -X cdc.http.listen=$CDC -X replicate.http.listen=$REPL -X sink.http.listen=$SINK -X run.http.listen=$RUNH)
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 
-sql() { mariadb --defaults-file="$MYSQL_ROOT_CNF" -N -B orders -e "$1"; }
-wait_for() {
-  local i
-  for i in $(seq "${WAIT_STEPS:-600}"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 # run_bg NAME [args]: a supervisor, its log $WORK/NAME.log, its pid in $BG_PID.
 run_bg() {
   local name=$1

@@ -76,11 +76,7 @@ lake_equal() {
     tail -8 "$WORK/check" | sed 's/^/# /'
   fi
 }
-wait_for() {
-  local i
-  for i in $(seq 300); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
+WAIT_STEPS=300 # wait_for: 30 s
 lake_files() { "$VENV_PY" tests/integration/lake_check.py files "$@" 2>>"$WORK/check.err"; }
 azure_url() { printf '%s/%s\n' "$AZURITE_BLOB" "$1"; }
 
