@@ -39,7 +39,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met
+. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met ticks machine
 BENCH_NAME=dashboard
 
 LINES=${BENCH_DASHBOARD_LINES:-1000000}
@@ -70,7 +70,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 TICK=$(getconf CLK_TCK)
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # get PATH: the answer's body into BODY, over bash's /dev/tcp (1 when the

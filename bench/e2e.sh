@@ -37,7 +37,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met metric
+. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met metric ticks machine
 BENCH_NAME=e2e
 
 export LAB_RUN_DIR=$top/build/bench-e2e
@@ -78,7 +78,6 @@ tree() {
   echo "$1"
   for p in $(pgrep -P "$1" 2>/dev/null); do tree "$p"; done
 }
-ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
 tree_ticks() {
   local p n=0 t
   for p in $(tree "$1"); do
@@ -184,7 +183,6 @@ part_pid() {
   esac
 }
 metrics_sum() { curl -s --max-time 1 "http://$1/metrics" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 {n += $2} END {print n + 0}'; }
-machine_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
 
 results=()
 best= best_rate=0
@@ -195,7 +193,7 @@ for rate in $RATES; do
     [ "$p" = sim ] && continue
     before[$p]=$(tree_ticks "$(part_pid "$p")")
   done
-  read -r busy0 idle0 <<<"$(machine_busy)"
+  read -r busy0 idle0 <<<"$(machine)"
   events0=$(metrics_sum "$CDC" bridgelab_cdc_events_total)
   txn0="$(metrics_sum "$CDC" bridgelab_cdc_kafka_commits_total) $(metrics_sum "$REPL" bridgelab_replicate_transactions_total) $(metrics_sum "$SINK" bridgelab_sink_files_total)"
   "$PY" bench/e2e_latency.py --root-cnf "$LAB_RUN_DIR/mysql/root.cnf" --lake "$LAKE" --topic "${DC}_sales_orders" \
@@ -232,7 +230,7 @@ for rate in $RATES; do
   events=$((${events1%.*} - ${events0%.*}))
   txn1="$(metrics_sum "$CDC" bridgelab_cdc_kafka_commits_total) $(metrics_sum "$REPL" bridgelab_replicate_transactions_total) $(metrics_sum "$SINK" bridgelab_sink_files_total)"
   txns=$(awk -v a="$txn0" -v b="$txn1" 'BEGIN {split(a, x); split(b, y); printf "%d,%d,%d", y[1] - x[1], y[2] - x[2], y[3] - x[3]}')
-  read -r busy1 idle1 <<<"$(machine_busy)"
+  read -r busy1 idle1 <<<"$(machine)"
   declare -A cpu=()
   for p in $parts; do
     if [ "$p" = sim ]; then

@@ -15,6 +15,12 @@ need_built() {
   done
 }
 
+# CPU time (clock ticks, user + system) of a process; the fields after the
+# command name, which may hold spaces. Nothing once the process is gone.
+ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}'; }
+# The machine's busy and idle (with I/O wait) ticks, all CPUs.
+machine() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+
 # Stops a process the script started: SIGTERM, then SIGKILL if it still runs
 # after the given seconds; reaps it. Nothing when the pid is empty or gone.
 stop_pid() { # pid, seconds to wait after TERM before KILL

@@ -46,7 +46,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
-. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met
+. bench/lib.sh # say die now need_built stop_pid median highest mib pct ratio times met ticks machine
 if [ -z "${LAB_RUN_DIR:-}" ] || [ ! -f "$LAB_RUN_DIR/lab.env" ]; then
   echo "bench sink: export the LAB_* variables of a running lab (no \$LAB_RUN_DIR/lab.env)" >&2
   exit 1
@@ -92,11 +92,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- measuring ---------------------------------------------------------------
-# CPU time (clock ticks, user + system) of a process; the fields after the
-# command name, which may hold spaces.
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-# The machine's busy and idle (with I/O wait) ticks, all CPUs.
-machine() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
 TICK=$(getconf CLK_TCK)
 
 # poll: /metrics into METRICS, over bash's /dev/tcp; 1 when the sink does
