@@ -297,9 +297,9 @@ static int count_of(const char *hay, const char *needle) {
 
 /* ---- asking the views ---- */
 
-/* "a=1&b=2" as view_request's arg. */
+/* "a=1&b=2" as view_request's arg (one value per thread: the readers test asks from several). */
 static const char *query_arg(void *ctx, const char *name) {
-    static char value[256];
+    static _Thread_local char value[256];
     size_t n = strlen(name);
     for (const char *p = ctx; p && *p;) {
         const char *amp = strchr(p, '&');
@@ -825,7 +825,10 @@ static void *read_views(void *arg) {
     struct reader_run *run = arg;
     for (int i = 0; i < 200; i++) {
         struct view_reply r = ask(run->fx, i % 2 ? "/api/kpis" : "/api/products", "dc=dc01");
-        run->failures += r.status != 200;
+        if (r.status != 200) {
+            print_error("%s: %d %s\n", i % 2 ? "/api/kpis" : "/api/products", r.status, r.body);
+            run->failures++;
+        }
         free(r.body);
     }
     return NULL;
