@@ -29,8 +29,9 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) $(CFLAGS) -MMD -MP -
 MYSQL_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MYSQL_PKG))
 MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
 # The bridge also talks to Kafka, serves HTTP and writes the lake (Azure Blob
-# REST over libcurl, SharedKey signed with libcrypto); the sim needs only MySQL.
-BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto
+# REST over libcurl, SharedKey signed with libcrypto; Avro files with libavro,
+# Parquet pages compressed with libsnappy or libzstd); the sim needs only MySQL.
+BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto avro-c snappy libzstd
 BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
 BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
 # The dashboard serves HTTP, probes the stages (libcurl, MySQL) and keeps sqlite.
