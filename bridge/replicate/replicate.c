@@ -33,6 +33,7 @@
 #define LATENCY_SAMPLES 16384
 #define BACKOFF_MAX_MS 5000
 #define METADATA_TIMEOUT_MS 5000
+#define SEEK_TIMEOUT_MS 5000
 
 /* Worst last: a batch's outcome is the worst of its slots'. */
 enum step { STEP_OK, STEP_REPLAY, STEP_RENEW, STEP_FENCED, STEP_FATAL };
@@ -327,28 +328,95 @@ static int load_positions(struct replicate *r, char *err, size_t errlen) {
     }
 }
 
-/* Assigns every partition of the owned slots at its committed position: when
- * the partitions or the slots change, and to replay after a failed batch. */
+/* Applies one incremental change of the data consumer's assignment. */
+static int change_assignment(struct replicate *r, rd_kafka_topic_partition_list_t *parts, int add, char *err,
+                             size_t errlen) {
+    if (parts->cnt == 0)
+        return 0;
+    rd_kafka_error_t *error =
+        add ? rd_kafka_incremental_assign(r->consumer, parts) : rd_kafka_incremental_unassign(r->consumer, parts);
+    if (!error)
+        return 0;
+    snprintf(err, errlen, "%s %d partitions of onprem Kafka at %s: %s", add ? "assigning" : "unassigning", parts->cnt,
+             r->source_servers, rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    return -1;
+}
+
+/* Moves the partitions kept in the assignment back to their committed
+ * positions. A partition whose start is still pending (librdkafka starts it
+ * once an earlier removal is served) answers __STATE: it starts at the
+ * position it was given, and nothing of it was copied since. */
+static int seek_kept(struct replicate *r, rd_kafka_topic_partition_list_t *kept, char *err, size_t errlen) {
+    if (kept->cnt == 0)
+        return 0;
+    rd_kafka_error_t *error = rd_kafka_seek_partitions(r->consumer, kept, SEEK_TIMEOUT_MS);
+    if (error) {
+        snprintf(err, errlen, "seeking %d partitions of onprem Kafka at %s: %s", kept->cnt, r->source_servers,
+                 rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        return -1;
+    }
+    for (int i = 0; i < kept->cnt; i++) {
+        const rd_kafka_topic_partition_t *e = &kept->elems[i];
+        if (e->err && e->err != RD_KAFKA_RESP_ERR__STATE) {
+            snprintf(err, errlen, "seeking %s [%d] of onprem Kafka at %s to offset %lld: %s", e->topic,
+                     (int)e->partition, r->source_servers, (long long)e->offset, rd_kafka_err2str(e->err));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Gives the data consumer every partition of the owned slots at its
+ * committed position: when the partitions or the slots change, to replay
+ * after a failed batch, and to start over the partitions out of range
+ * (part->reset: removed and added again). The change is incremental: only
+ * partitions that come or go are added or removed, the others are moved by
+ * a seek. Assigning the whole list each time removes and adds every
+ * partition, and librdkafka 2.0.2 asserts (rdkafka_assignment.c:872,
+ * rktp_started; librdkafka issue 5573) when a partition is removed again
+ * before its previous removal is served: two changes in quick succession,
+ * as a fenced replicator makes when the group then takes its slots. */
 static int assign_all(struct replicate *r, char *err, size_t errlen) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(r->assigned->size);
+    rd_kafka_topic_partition_list_t *gone = rd_kafka_topic_partition_list_new(r->assigned->cnt);
+    rd_kafka_topic_partition_list_t *added = rd_kafka_topic_partition_list_new(r->assigned->size);
+    rd_kafka_topic_partition_list_t *kept = rd_kafka_topic_partition_list_new(r->assigned->size);
     for (int t = 0; t < r->topic_count; t++) {
         struct topic *topic = r->topics[t];
         for (int p = 0; p < topic->count; p++) {
             struct part *part = topic->parts[p];
             if (!part->slot->owned)
                 continue;
+            int64_t offset = part->committed_src >= 0 ? part->committed_src : RD_KAFKA_OFFSET_BEGINNING;
             rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_add(list, topic->name, part->partition);
-            e->offset = part->committed_src >= 0 ? part->committed_src : RD_KAFKA_OFFSET_BEGINNING;
+            e->offset = offset;
             e->opaque = part;
             part->next = part->committed_src;
             part->batch_src = part->batch_dst = -1;
+            int was = rd_kafka_topic_partition_list_find(r->assigned, topic->name, part->partition) != NULL;
+            if (was && part->reset)
+                rd_kafka_topic_partition_list_add(gone, topic->name, part->partition);
+            rd_kafka_topic_partition_list_add(was && !part->reset ? kept : added, topic->name, part->partition)
+                ->offset = offset;
         }
     }
-    rd_kafka_resp_err_t code = rd_kafka_assign(r->consumer, list);
-    if (code) {
+    for (int i = 0; i < r->assigned->cnt; i++) {
+        const rd_kafka_topic_partition_t *e = &r->assigned->elems[i];
+        if (!rd_kafka_topic_partition_list_find(list, e->topic, e->partition))
+            rd_kafka_topic_partition_list_add(gone, e->topic, e->partition);
+    }
+    int rc = change_assignment(r, gone, 0, err, errlen);
+    if (rc == 0)
+        rc = change_assignment(r, added, 1, err, errlen);
+    if (rc == 0)
+        rc = seek_kept(r, kept, err, errlen);
+    rd_kafka_topic_partition_list_destroy(gone);
+    rd_kafka_topic_partition_list_destroy(added);
+    rd_kafka_topic_partition_list_destroy(kept);
+    if (rc != 0) {
         rd_kafka_topic_partition_list_destroy(list);
-        snprintf(err, errlen, "assigning %d partitions of onprem Kafka at %s: %s", list->cnt, r->source_servers,
-                 rd_kafka_err2str(code));
         return -1;
     }
     rd_kafka_topic_partition_list_destroy(r->assigned);
@@ -836,12 +904,14 @@ static int apply_resets(struct replicate *r, char *err, size_t errlen) {
     for (int t = 0; t < r->topic_count; t++)
         for (int p = 0; p < r->topics[t]->count; p++) {
             struct part *part = r->topics[t]->parts[p];
-            if (part->reset) {
-                part->reset = 0;
+            if (part->reset)
                 part->committed_src = -1;
-            }
         }
-    return assign_all(r, err, errlen);
+    int rc = assign_all(r, err, errlen);
+    for (int t = 0; t < r->topic_count; t++)
+        for (int p = 0; p < r->topics[t]->count; p++)
+            r->topics[t]->parts[p]->reset = 0;
+    return rc;
 }
 
 /* ----------------------------------------------------------------- slots */
