@@ -7,7 +7,8 @@
 #define NO_VALUE SIZE_MAX /* a tombstone's value offset */
 
 struct slot {
-    size_t topic, key, key_len, value, value_len; /* offsets into bytes; key_len SIZE_MAX: no key */
+    size_t topic, columns, key, key_len, value, value_len; /* offsets into bytes; key_len SIZE_MAX: no key;
+                                                              columns SIZE_MAX: none */
 };
 
 struct batch {
@@ -15,7 +16,8 @@ struct batch {
     size_t used, cap;
     struct slot *slots;
     size_t count, slots_cap;
-    size_t last_topic; /* offset of the topic of the last record; SIZE_MAX: none */
+    size_t last_topic;   /* offset of the topic of the last record; SIZE_MAX: none */
+    size_t last_columns; /* offset of the last columns text stored; SIZE_MAX: none */
 
     size_t whole_count, whole_used; /* the mark: where the last whole transaction ends */
     struct batch_totals totals;
@@ -41,7 +43,7 @@ void batch_free(struct batch *b) {
 
 void batch_clear(struct batch *b) {
     b->used = b->count = b->whole_count = b->whole_used = 0;
-    b->last_topic = SIZE_MAX;
+    b->last_topic = b->last_columns = SIZE_MAX;
     memset(&b->totals, 0, sizeof b->totals);
     if (b->position)
         b->position[0] = '\0';
@@ -66,8 +68,19 @@ static size_t put(struct batch *b, const void *data, size_t n) {
     return at;
 }
 
-int batch_add(struct batch *b, const char *topic, const void *key, size_t key_len, const void *value,
-              size_t value_len) {
+/* The offset of text stored once per run: *last's when equal, else a new
+ * copy (*last moves to it); SIZE_MAX when out of memory. */
+static size_t put_once(struct batch *b, const char *text, size_t *last) {
+    if (*last != SIZE_MAX && strcmp(b->bytes + *last, text) == 0)
+        return *last;
+    size_t at = put(b, text, strlen(text) + 1);
+    if (at != SIZE_MAX)
+        *last = at;
+    return at;
+}
+
+int batch_add(struct batch *b, const char *topic, const char *columns, const void *key, size_t key_len,
+              const void *value, size_t value_len) {
     if (b->count == b->slots_cap) {
         size_t cap = b->slots_cap ? b->slots_cap * 2 : 1024;
         struct slot *slots = realloc(b->slots, cap * sizeof *slots);
@@ -77,11 +90,11 @@ int batch_add(struct batch *b, const char *topic, const void *key, size_t key_le
         b->slots_cap = cap;
     }
     struct slot s;
-    if (b->last_topic != SIZE_MAX && strcmp(b->bytes + b->last_topic, topic) == 0)
-        s.topic = b->last_topic;
-    else if ((s.topic = put(b, topic, strlen(topic) + 1)) == SIZE_MAX)
+    if ((s.topic = put_once(b, topic, &b->last_topic)) == SIZE_MAX)
         return -1;
-    b->last_topic = s.topic;
+    s.columns = SIZE_MAX;
+    if (columns && (s.columns = put_once(b, columns, &b->last_columns)) == SIZE_MAX)
+        return -1;
     s.key_len = key ? key_len : SIZE_MAX;
     s.key = key ? put(b, key, key_len) : 0;
     s.value_len = value_len;
@@ -119,8 +132,10 @@ void batch_seal(struct batch *b) {
 void batch_drop_open(struct batch *b) {
     b->count = b->whole_count;
     b->used = b->whole_used;
-    /* The last topic may lie in what was dropped. */
+    /* The last topic and columns may lie in what was dropped (the next
+     * columns are stored anew). */
     b->last_topic = b->count ? b->slots[b->count - 1].topic : SIZE_MAX;
+    b->last_columns = SIZE_MAX;
 }
 
 size_t batch_count(const struct batch *b) { return b->count; }
@@ -137,6 +152,7 @@ struct batch_record batch_record(const struct batch *b, size_t i) {
         .key_len = s->key_len == SIZE_MAX ? 0 : s->key_len,
         .value = s->value == NO_VALUE ? NULL : b->bytes + s->value,
         .value_len = s->value == NO_VALUE ? 0 : s->value_len,
+        .columns = s->columns == SIZE_MAX ? NULL : b->bytes + s->columns,
     };
     return r;
 }

@@ -25,6 +25,7 @@ struct batch_record {
     size_t key_len;
     const void *value; /* NULL: a tombstone */
     size_t value_len;
+    const char *columns; /* the record's "bridgelab.columns" header value, or NULL: none */
 };
 
 /* What the whole transactions of a batch add up to. */
@@ -39,8 +40,11 @@ void batch_free(struct batch *b);
 /* Empties the batch, keeping its memory. */
 void batch_clear(struct batch *b);
 
-/* Appends a record (copied). Returns 0, or -1 when out of memory. */
-int batch_add(struct batch *b, const char *topic, const void *key, size_t key_len, const void *value, size_t value_len);
+/* Appends a record (copied), with columns (NULL: none) the text of its
+ * "bridgelab.columns" header (stored once per run of records with the same
+ * text, like the topic). Returns 0, or -1 when out of memory. */
+int batch_add(struct batch *b, const char *topic, const char *columns, const void *key, size_t key_len,
+              const void *value, size_t value_len);
 /* Ends a MySQL transaction: the records so far, its events (changes) and
  * last_event_ms (0: none) are whole and may be committed with position. */
 int batch_end_transaction(struct batch *b, const char *position, uint64_t events, int64_t last_event_ms);

@@ -28,7 +28,8 @@ static enum kafka_txn commit_batch(struct kafka_producer *p, const struct batch 
     size_t count = batch_whole_count(b);
     for (size_t i = 0; rc == KAFKA_TXN_OK && i < count; i++) {
         struct batch_record r = batch_record(b, i);
-        rc = kafka_producer_produce_borrowed(p, r.topic, r.key, r.key_len, r.value, r.value_len, err, errlen);
+        rc =
+            kafka_producer_produce_borrowed(p, r.topic, r.columns, r.key, r.key_len, r.value, r.value_len, err, errlen);
     }
     if (rc == KAFKA_TXN_OK)
         rc = kafka_producer_commit(p, err, errlen);

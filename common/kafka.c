@@ -671,10 +671,19 @@ enum kafka_txn kafka_producer_copy(struct kafka_producer *p, const char *topic, 
                    RD_KAFKA_MSG_F_COPY, err, errlen);
 }
 
-enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const void *key,
-                                               size_t key_len, const void *value, size_t value_len, char *err,
-                                               size_t errlen) {
-    return produce(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, NULL, NULL, 0, err, errlen);
+enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const char *columns,
+                                               const void *key, size_t key_len, const void *value, size_t value_len,
+                                               char *err, size_t errlen) {
+    return produce(p, topic, RD_KAFKA_PARTITION_UA, 0, key, key_len, value, value_len, kafka_columns_header(columns),
+                   NULL, 0, err, errlen);
+}
+
+rd_kafka_headers_t *kafka_columns_header(const char *columns) {
+    if (!columns)
+        return NULL;
+    rd_kafka_headers_t *h = rd_kafka_headers_new(1);
+    rd_kafka_header_add(h, KAFKA_COLUMNS_HEADER, -1, columns, -1);
+    return h;
 }
 
 enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topic, const void *key, size_t key_len,

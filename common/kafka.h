@@ -100,15 +100,24 @@ enum kafka_txn kafka_producer_produce(struct kafka_producer *p, const char *topi
 /* The same without copying the value, for records kept in memory of the
  * caller's until the transaction ends: the value must stay unchanged until
  * kafka_producer_commit or kafka_producer_abort has returned, or the
- * producer is freed (every record is delivered or dropped by then). */
-enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const void *key,
-                                               size_t key_len, const void *value, size_t value_len, char *err,
-                                               size_t errlen);
+ * producer is freed (every record is delivered or dropped by then).
+ * columns (NULL: none) becomes the record's "bridgelab.columns" header: the
+ * types of the row's columns for the lake's typed formats
+ * (bridge/sink/row_schema.h). */
+enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const char *topic, const char *columns,
+                                               const void *key, size_t key_len, const void *value, size_t value_len,
+                                               char *err, size_t errlen);
 /* The same to one partition (RD_KAFKA_PARTITION_UA: by key) with a timestamp
  * (0: now), for copying records as they are. */
 enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
                                          int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
                                          size_t value_len, const rd_kafka_headers_t *headers, char *err, size_t errlen);
+
+#define KAFKA_COLUMNS_HEADER "bridgelab.columns"
+
+/* A header list holding columns as "bridgelab.columns", or NULL when
+ * columns is NULL (for kafka_producer_produce). */
+rd_kafka_headers_t *kafka_columns_header(const char *columns);
 
 /* A record copied as it is (replicate): to one partition, with its
  * timestamp (0: now) as CreateTime. headers (may be NULL) are handed over:

@@ -38,6 +38,16 @@ struct cdc {
     struct json_writer *key, *value;
     char transactional_id[256];
 
+    /* The "bridgelab.columns" header text of the table whose rows came
+     * last (event_json_columns), made again when another table's come. */
+    struct {
+        struct json_writer *text;
+        const struct table *table;
+        uint64_t table_id;
+        int column_count;
+        char database[130], name[130];
+    } columns;
+
     /* The stream's records go into the filling batch; the spare one is in
      * the committer's hands, or free. The snapshot produces directly. */
     struct batch *filling, *spare;
@@ -128,6 +138,7 @@ struct cdc *cdc_new(const struct cdc_settings *settings, const char *password, c
         binlog_rows_set_checksum(c->rows, BINLOG_CHECKSUM_NONE);
     c->key = json_writer_new(256);
     c->value = json_writer_new(4096);
+    c->columns.text = json_writer_new(1024);
     c->filling = batch_new();
     c->spare = batch_new();
     c->committer = committer_new(on_committed, c);
@@ -158,6 +169,7 @@ void cdc_free(struct cdc *c) {
     free(c->topics);
     json_writer_free(c->key);
     json_writer_free(c->value);
+    json_writer_free(c->columns.text);
     binlog_rows_free(c->rows);
     binlog_client_free(c->binlog);
     if (c->kafka_conf)
@@ -253,7 +265,7 @@ static enum step kafka_step(enum kafka_txn rc, struct cdc *c, const char *err) {
 static enum step hand_over(struct cdc *c, char *err, size_t errlen) {
     batch_drop_open(c->filling);
     position_value(c, batch_position(c->filling));
-    if (batch_add(c->filling, c->s->position_topic, c->s->name, strlen(c->s->name), json_writer_data(c->value),
+    if (batch_add(c->filling, c->s->position_topic, NULL, c->s->name, strlen(c->s->name), json_writer_data(c->value),
                   json_writer_len(c->value)) != 0) {
         snprintf(err, errlen, "out of memory");
         return STEP_FATAL;
@@ -425,13 +437,37 @@ static const char *route(struct cdc *c, const struct table *t) {
     return r->wanted ? r->topic : NULL;
 }
 
+/* The "bridgelab.columns" text of t's records, or NULL when memory ran out
+ * (the records then go without it). */
+static const char *columns_of(struct cdc *c, const struct table *t) {
+    if (c->columns.table != t || c->columns.table_id != t->id || c->columns.column_count != t->column_count ||
+        strcmp(c->columns.database, t->database) != 0 || strcmp(c->columns.name, t->name) != 0) {
+        json_writer_reset(c->columns.text);
+        if (event_json_columns(c->columns.text, t, c->s->unwrap) != 1) {
+            c->columns.table = NULL;
+            return NULL;
+        }
+        c->columns.table = t;
+        c->columns.table_id = t->id;
+        c->columns.column_count = t->column_count;
+        snprintf(c->columns.database, sizeof c->columns.database, "%s", t->database);
+        snprintf(c->columns.name, sizeof c->columns.name, "%s", t->name);
+    }
+    return json_writer_data(c->columns.text);
+}
+
 /* One record: into the batch, or straight to Kafka for the snapshot. */
-static enum step emit(struct cdc *c, const char *topic, const char *key, size_t key_len, const char *value,
-                      size_t value_len, char *err, size_t errlen) {
-    if (c->snapshotting)
-        return kafka_step(kafka_producer_produce(c->producer, topic, key, key_len, value, value_len, NULL, err, errlen),
-                          c, err);
-    if (batch_add(c->filling, topic, key, key_len, value, value_len) == 0)
+static enum step emit(struct cdc *c, const char *topic, const char *columns, const char *key, size_t key_len,
+                      const char *value, size_t value_len, char *err, size_t errlen) {
+    if (c->snapshotting) {
+        rd_kafka_headers_t *headers = kafka_columns_header(columns);
+        enum kafka_txn rc =
+            kafka_producer_produce(c->producer, topic, key, key_len, value, value_len, headers, err, errlen);
+        if (headers)
+            rd_kafka_headers_destroy(headers);
+        return kafka_step(rc, c, err);
+    }
+    if (batch_add(c->filling, topic, columns, key, key_len, value, value_len) == 0)
         return STEP_OK;
     snprintf(err, errlen, "out of memory");
     return STEP_FATAL;
@@ -449,10 +485,11 @@ static enum step produce_change(struct cdc *c, const char *topic, const struct r
     size_t key_len = has_key ? json_writer_len(c->key) : 0;
     enum step st = STEP_OK;
     if (has_value)
-        st = emit(c, topic, key, key_len, json_writer_data(c->value), json_writer_len(c->value), err, errlen);
+        st = emit(c, topic, columns_of(c, change->table), key, key_len, json_writer_data(c->value),
+                  json_writer_len(c->value), err, errlen);
     /* A tombstone follows each delete, so compaction can drop the key. */
     if (st == STEP_OK && change->op == ROW_DELETE && has_key)
-        st = emit(c, topic, key, key_len, NULL, 0, err, errlen);
+        st = emit(c, topic, NULL, key, key_len, NULL, 0, err, errlen);
     if (st == STEP_OK)
         c->txn_events++;
     return st;
@@ -552,7 +589,7 @@ static enum step record_ddl(struct cdc *c, const MARIADB_RPL_EVENT *ev, char *er
     json_writer_string_n(c->value, q->statement.str, q->statement.length);
     json_writer_end_object(c->value);
     log_info("DDL at %s: %.*s", c->gtid_text, (int)q->statement.length, q->statement.str);
-    return emit(c, c->s->history_topic, c->s->dc, strlen(c->s->dc), json_writer_data(c->value),
+    return emit(c, c->s->history_topic, NULL, c->s->dc, strlen(c->s->dc), json_writer_data(c->value),
                 json_writer_len(c->value), err, errlen);
 }
 
@@ -763,7 +800,7 @@ static enum step take_snapshot(struct cdc *c, char *err, size_t errlen) {
     snapshot_end(snap);
     if (st == STEP_OK) {
         position_value(c, gtid);
-        st = emit(c, c->s->position_topic, c->s->name, strlen(c->s->name), json_writer_data(c->value),
+        st = emit(c, c->s->position_topic, NULL, c->s->name, strlen(c->s->name), json_writer_data(c->value),
                   json_writer_len(c->value), err, errlen);
     }
     if (st == STEP_OK)

@@ -367,6 +367,95 @@ static int value_equal(const struct value *a, const struct value *b) {
     return 1;
 }
 
+/* A column's type in the words of row_schema.h, into out; 1 when the
+ * column may hold null whatever its declaration (zero dates). */
+static int column_type_name(const struct column *c, char *out, size_t outlen) {
+    const char *name = "string";
+    switch (c->type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_YEAR:
+        name = "int32";
+        break;
+    case MYSQL_TYPE_LONG:
+        name = c->is_unsigned ? "int64" : "int32";
+        break;
+    case MYSQL_TYPE_LONGLONG:
+        name = c->is_unsigned ? "uint64" : "int64";
+        break;
+    case MYSQL_TYPE_FLOAT:
+        name = "float";
+        break;
+    case MYSQL_TYPE_DOUBLE:
+        name = "double";
+        break;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+        snprintf(out, outlen, "decimal(%u,%u)", (unsigned)(c->meta >> 8), (unsigned)(c->meta & 0xFF));
+        return 0;
+    case MYSQL_TYPE_BIT:
+        name = (c->meta >> 8) * 8 + (c->meta & 0xFF) == 1 ? "boolean" : "bytes";
+        break;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+        snprintf(out, outlen, "date");
+        return 1;
+    case MYSQL_TYPE_TIME:
+    case MYSQL_TYPE_TIME2:
+        name = "time";
+        break;
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_DATETIME2:
+    case MYSQL_TYPE_TIMESTAMP:
+    case MYSQL_TYPE_TIMESTAMP2:
+        snprintf(out, outlen, "timestamp");
+        return 1;
+    case MYSQL_TYPE_GEOMETRY:
+        name = "bytes";
+        break;
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB:
+        name = c->is_binary && !c->enum_values ? "bytes" : "string";
+        break;
+    default:
+        break;
+    }
+    snprintf(out, outlen, "%s", name);
+    return 0;
+}
+
+int event_json_columns(struct json_writer *w, const struct table *t, int unwrapped) {
+    json_writer_begin_array(w);
+    for (int i = 0; i < t->column_count; i++) {
+        const struct column *c = &t->columns[i];
+        if (unwrapped && c->name && strcmp(c->name, sourcedc_field) == 0)
+            continue; /* the dc takes its place */
+        char type[64], name[16];
+        int nullable = column_type_name(c, type, sizeof type - 1) || c->is_nullable;
+        if (nullable)
+            strcat(type, "?");
+        snprintf(name, sizeof name, "_%d", i + 1); /* as write_column_key names a column without one */
+        json_writer_begin_array(w);
+        json_writer_string(w, c->name ? c->name : name);
+        json_writer_string(w, type);
+        json_writer_end_array(w);
+    }
+    if (unwrapped) {
+        json_writer_begin_array(w);
+        json_writer_string(w, sourcedc_field);
+        json_writer_string(w, "string");
+        json_writer_end_array(w);
+    }
+    json_writer_end_array(w);
+    return finish(w);
+}
+
 int event_json_key_changed(const struct row_change *change) {
     const struct table *table = change->table;
     if (change->op != ROW_UPDATE || !change->before || !change->after)

@@ -104,6 +104,18 @@ int event_json_value(struct json_writer *w, const struct row_change *change, con
  * without an after image): send only the tombstone. */
 int event_json_unwrapped(struct json_writer *w, const struct row_change *change, const char *dc);
 
+/* The text of the "bridgelab.columns" header of t's records: the columns'
+ * types for the lake's typed formats (bridge/sink/row_schema.h), as
+ * [["id","int32"],["price","decimal(10,2)?"],...] in the table's order, "?"
+ * after a nullable column's type. Unwrapped values (unwrapped true) end
+ * with ["sourcedc","string"]. Types by column: TINYINT to INT int32 (INT
+ * UNSIGNED int64), BIGINT int64 (UNSIGNED uint64), YEAR int32, FLOAT float,
+ * DOUBLE double, DECIMAL decimal(P,S), BIT(1) boolean, wider BIT, BINARY,
+ * BLOB and GEOMETRY bytes, DATE date, TIME time, DATETIME and TIMESTAMP
+ * timestamp (nullable whatever the column says: zero dates are null), text,
+ * ENUM, SET and JSON string. Never 0. */
+int event_json_columns(struct json_writer *w, const struct table *t, int unwrapped);
+
 /* 1 if an update's before and after images hold different primary keys. */
 int event_json_key_changed(const struct row_change *change);
 

@@ -241,6 +241,22 @@ static void free_table(struct table *t) {
     free(t->name);
 }
 
+/* The binlog's TABLE_MAP metadata of the types whose declaration the
+ * columns header names (event_json_columns), from the result's field:
+ * DECIMAL precision << 8 | scale (the field's length counts the point and,
+ * when signed, the sign), BIT bytes << 8 | remaining bits. */
+static uint16_t column_meta(const MYSQL_FIELD *f) {
+    if (f->type == MYSQL_TYPE_NEWDECIMAL || f->type == MYSQL_TYPE_DECIMAL) {
+        long precision = (long)f->length - (f->decimals > 0) - !(f->flags & UNSIGNED_FLAG);
+        if (precision < (long)f->decimals)
+            precision = f->decimals;
+        return (uint16_t)((precision << 8) | (f->decimals & 0xFF));
+    }
+    if (f->type == MYSQL_TYPE_BIT)
+        return (uint16_t)(((f->length / 8) << 8) | (f->length % 8));
+    return 0;
+}
+
 int snapshot_read_table(struct snapshot *s, const char *table, int (*fn)(const struct row_change *, void *ctx),
                         void *ctx, char *err, size_t errlen) {
     struct table t = {0};
@@ -279,6 +295,7 @@ int snapshot_read_table(struct snapshot *s, const char *table, int (*fn)(const s
         t.columns[c].is_unsigned = (fields[c].flags & UNSIGNED_FLAG) != 0;
         t.columns[c].is_nullable = (fields[c].flags & NOT_NULL_FLAG) == 0;
         t.columns[c].is_binary = fields[c].charsetnr == 63;
+        t.columns[c].meta = column_meta(&fields[c]);
     }
     if (set_primary_key(&t, key_names) != 0) {
         snprintf(err, errlen, "out of memory");

@@ -104,6 +104,24 @@ check "s1: a startup line says what it reads and where it writes" grep -q "readi
 check_history "s1: every table's history rebuilt from its events matches MySQL, each change once" s1
 first=$(kcat -C -b "$ONPREM_BOOTSTRAP" -t s1_sales_order_details -c 1 -e -q -X isolation.level=read_committed)
 check "s1: DECIMAL as an exact string" bash -c "echo '$first' | grep -q '\"price\":\"[0-9]*\.[0-9][0-9]\"'"
+# the types of the table's columns ride on every record, snapshot and stream alike
+kcat -C -b "$ONPREM_BOOTSTRAP" -t s1_sales_order_details -e -q -J -X isolation.level=read_committed \
+  >"$WORK/s1_sod.json"
+check_eq "s1: every event (snapshot and stream) carries its columns' types in the bridgelab.columns header" \
+  '[["id","int32"],["sales_order_id","int32?"],["product_id","int32?"],["quantity","int32?"],["price","decimal(10,2)?"]] r,c' \
+  "$(python3 -c '
+import json, sys
+headers, ops = set(), set()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["payload"] is None:
+        continue
+    h = r.get("headers") or []
+    h = dict(zip(h[0::2], h[1::2])) if isinstance(h, list) else h
+    headers.add(h.get("bridgelab.columns"))
+    ops.add(json.loads(r["payload"])["op"])
+print(*sorted(headers, key=str), ",".join(o for o in "rc" if o in ops))
+' "$WORK/s1_sod.json")"
 kcat -C -b "$ONPREM_BOOTSTRAP" -t s1_sales_orders -e -q -J -X isolation.level=read_committed >"$WORK/s1_sales_orders"
 check "s1: Debezium envelope with op c and source gtid/file/pos" grep -q '"op\\":\\"c\\".*' "$WORK/s1_sales_orders"
 check "s1: source names server, db, table, gtid, file, pos, row" grep -qE \

@@ -28,6 +28,9 @@ static const char usage[] =
     "  produce TXN_ID TOPIC N POS_TOPIC POSITION [abort]\n"
     "                                            one transaction: N records (key-<i>, value-<i>) and the\n"
     "                                            position (key \"cdc\"), then commit (or abort)\n"
+    "  lines TXN_ID TOPIC                        one transaction of the records on stdin, a line each:\n"
+    "                                            COLUMNS<TAB>KEY<TAB>VALUE (COLUMNS the bridgelab.columns\n"
+    "                                            header, empty: none; an empty VALUE: a tombstone)\n"
     "  fence TXN_ID TOPIC                        open a transaction with one record, print \"ready\",\n"
     "                                            commit after a line on stdin\n"
     "  delete TOPIC                              delete the topic, wait until the metadata has it gone\n"
@@ -135,6 +138,41 @@ static int cmd_produce(int argc, char **argv) {
     } else if (rc == KAFKA_TXN_OK) {
         rc = kafka_producer_commit(p, err, sizeof err);
     }
+    kafka_producer_free(p);
+    return txn_exit(rc, err);
+}
+
+static int cmd_lines(int argc, char **argv) {
+    if (argc != 2)
+        return fail("lines", "expected TXN_ID TOPIC");
+    char err[1024];
+    struct kafka_producer *p = producer(argv[0], err, sizeof err);
+    if (!p)
+        return fail("lines", err);
+    enum kafka_txn rc = kafka_producer_begin(p, err, sizeof err);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while (rc == KAFKA_TXN_OK && (len = getline(&line, &cap, stdin)) > 0) {
+        if (line[len - 1] == '\n')
+            line[--len] = '\0';
+        char *key = strchr(line, '\t'), *value = key ? strchr(key + 1, '\t') : NULL;
+        if (!value) {
+            rc = KAFKA_TXN_FATAL;
+            snprintf(err, sizeof err, "a line without two tabs: %.60s", line);
+            break;
+        }
+        *key++ = '\0';
+        *value++ = '\0';
+        rd_kafka_headers_t *h = kafka_columns_header(*line ? line : NULL);
+        rc = kafka_producer_produce(p, argv[1], key, strlen(key), *value ? value : NULL, strlen(value), h, err,
+                                    sizeof err);
+        if (h)
+            rd_kafka_headers_destroy(h);
+    }
+    free(line);
+    if (rc == KAFKA_TXN_OK)
+        rc = kafka_producer_commit(p, err, sizeof err);
     kafka_producer_free(p);
     return txn_exit(rc, err);
 }
@@ -318,7 +356,7 @@ int main(int argc, char **argv) {
     } commands[] = {
         {"wait", cmd_wait},       {"ensure", cmd_ensure}, {"config", cmd_config}, {"partitions", cmd_partitions},
         {"produce", cmd_produce}, {"fence", cmd_fence},   {"last", cmd_last},     {"bench", cmd_bench},
-        {"delete", cmd_delete}};
+        {"delete", cmd_delete},   {"lines", cmd_lines}};
     int rc = -1;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[optind], commands[i].name) == 0)

@@ -35,7 +35,7 @@ static void assert_record(const struct batch *b, size_t i, const char *topic, co
 }
 
 static int add(struct batch *b, const char *topic, const char *key, const char *value) {
-    return batch_add(b, topic, key, key ? strlen(key) : 0, value, value ? strlen(value) : 0);
+    return batch_add(b, topic, NULL, key, key ? strlen(key) : 0, value, value ? strlen(value) : 0);
 }
 
 static void test_empty(void **state) {
@@ -80,7 +80,7 @@ static void test_binary_and_large(void **state) {
     for (size_t i = 0; i < big_len; i++)
         big[i] = (char)(i * 7);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(batch_add(b, "t", key, sizeof key, big, big_len), 0);
+        assert_int_equal(batch_add(b, "t", NULL, key, sizeof key, big, big_len), 0);
     for (int i = 0; i < 3; i++) {
         struct batch_record r = batch_record(b, (size_t)i);
         assert_int_equal(r.key_len, 3);
@@ -193,6 +193,32 @@ static void test_clear(void **state) {
     batch_free(b);
 }
 
+/* The columns header text rides with its records, stored once per run of
+ * equal texts, and survives a dropped transaction's records. */
+static void test_columns(void **state) {
+    (void)state;
+    struct batch *b = batch_new();
+    const char *a = "[[\"id\",\"int32\"]]", *c = "[[\"id\",\"int64\"]]";
+    assert_int_equal(batch_add(b, "t", a, "k", 1, "v1", 2), 0);
+    size_t one = batch_bytes(b);
+    assert_int_equal(batch_add(b, "t", a, "k", 1, "v2", 2), 0);
+    assert_int_equal(batch_bytes(b) - one, 3); /* key and value only: the text is kept once */
+    assert_int_equal(batch_add(b, "t", NULL, "k", 1, NULL, 0), 0);
+    assert_int_equal(batch_add(b, "t", c, "k", 1, "v3", 2), 0);
+    assert_int_equal(batch_end_transaction(b, "p1", 3, 0), 0);
+    assert_string_equal(batch_record(b, 0).columns, a);
+    assert_string_equal(batch_record(b, 1).columns, a);
+    assert_null(batch_record(b, 2).columns);
+    assert_string_equal(batch_record(b, 3).columns, c);
+    assert_int_equal(batch_add(b, "t", a, "k", 1, "v4", 2), 0);
+    batch_drop_open(b);
+    assert_int_equal(batch_add(b, "t", c, "k", 1, "v5", 2), 0); /* the dropped text is not the last one any more */
+    assert_string_equal(batch_record(b, 4).columns, c);
+    assert_string_equal(batch_record(b, 3).columns, c);
+    assert_record(b, 4, "t", "k", "v5");
+    batch_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty),
@@ -203,6 +229,7 @@ int main(void) {
         cmocka_unit_test(test_drop_open),
         cmocka_unit_test(test_seal),
         cmocka_unit_test(test_clear),
+        cmocka_unit_test(test_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

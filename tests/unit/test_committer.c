@@ -97,10 +97,10 @@ static void fill(struct batch *b, const char *position, int n) {
     for (int i = 0; i < n; i++) {
         snprintf(key, sizeof key, "{\"id\":%d}", i);
         snprintf(value, sizeof value, "{\"at\":\"%s\",\"i\":%d}", position, i);
-        assert_int_equal(batch_add(b, "events", key, strlen(key), value, strlen(value)), 0);
+        assert_int_equal(batch_add(b, "events", NULL, key, strlen(key), value, strlen(value)), 0);
     }
     assert_int_equal(batch_end_transaction(b, position, (uint64_t)n, 0), 0);
-    assert_int_equal(batch_add(b, "positions", "cdc", 3, position, strlen(position)), 0);
+    assert_int_equal(batch_add(b, "positions", NULL, "cdc", 3, position, strlen(position)), 0);
     batch_seal(b);
 }
 

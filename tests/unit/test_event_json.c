@@ -897,6 +897,52 @@ static int bench(void) {
     return 0;
 }
 
+/* The "bridgelab.columns" text: each column's type in row_schema.h's
+ * words, "?" for nullable ones and for dates (zero dates are null). */
+static void test_columns_header(void **state) {
+    (void)state;
+    struct column cols[] = {
+        {.name = "id", .type = MYSQL_TYPE_LONG},
+        {.name = "u32", .type = MYSQL_TYPE_LONG, .is_unsigned = 1},
+        {.name = "tiny", .type = MYSQL_TYPE_TINY, .is_unsigned = 1, .is_nullable = 1},
+        {.name = "big", .type = MYSQL_TYPE_LONGLONG},
+        {.name = "ubig", .type = MYSQL_TYPE_LONGLONG, .is_unsigned = 1},
+        {.name = "yr", .type = MYSQL_TYPE_YEAR},
+        {.name = "f", .type = MYSQL_TYPE_FLOAT},
+        {.name = "d", .type = MYSQL_TYPE_DOUBLE},
+        {.name = "price", .type = MYSQL_TYPE_NEWDECIMAL, .meta = 0x0a02, .is_nullable = 1},
+        {.name = "wide", .type = MYSQL_TYPE_NEWDECIMAL, .meta = 0x411e},
+        {.name = "flag", .type = MYSQL_TYPE_BIT, .meta = 0x0001},
+        {.name = "mask", .type = MYSQL_TYPE_BIT, .meta = 0x0104},
+        {.name = "name", .type = MYSQL_TYPE_VARCHAR, .is_nullable = 1},
+        {.name = "raw", .type = MYSQL_TYPE_BLOB, .is_binary = 1},
+        {.name = "doc", .type = MYSQL_TYPE_JSON},
+        {.name = "day", .type = MYSQL_TYPE_DATE},
+        {.name = "dur", .type = MYSQL_TYPE_TIME2},
+        {.name = "at", .type = MYSQL_TYPE_DATETIME2},
+        {.name = "ts", .type = MYSQL_TYPE_TIMESTAMP2, .is_nullable = 1},
+        {.name = "geo", .type = MYSQL_TYPE_GEOMETRY},
+        {.name = NULL, .type = MYSQL_TYPE_LONG},
+    };
+    struct table t = {.id = 9, .database = "orders", .name = "all", .column_count = 21, .columns = cols};
+    struct json_writer *w = writer();
+    assert_int_equal(event_json_columns(w, &t, 0), 1);
+    assert_string_equal(json_writer_data(w),
+                        "[[\"id\",\"int32\"],[\"u32\",\"int64\"],[\"tiny\",\"int32?\"],[\"big\",\"int64\"],"
+                        "[\"ubig\",\"uint64\"],[\"yr\",\"int32\"],[\"f\",\"float\"],[\"d\",\"double\"],"
+                        "[\"price\",\"decimal(10,2)?\"],[\"wide\",\"decimal(65,30)\"],[\"flag\",\"boolean\"],"
+                        "[\"mask\",\"bytes\"],[\"name\",\"string?\"],[\"raw\",\"bytes\"],[\"doc\",\"string\"],"
+                        "[\"day\",\"date?\"],[\"dur\",\"time\"],[\"at\",\"timestamp?\"],[\"ts\",\"timestamp?\"],"
+                        "[\"geo\",\"bytes\"],[\"_21\",\"int32\"]]");
+    /* unwrapped: a column named like the dc field gives way to it, at the end */
+    struct column un[] = {{.name = "id", .type = MYSQL_TYPE_LONG}, {.name = "sourcedc", .type = MYSQL_TYPE_VARCHAR}};
+    struct table u = {.id = 10, .database = "orders", .name = "u", .column_count = 2, .columns = un};
+    json_writer_reset(w);
+    assert_int_equal(event_json_columns(w, &u, 1), 1);
+    assert_string_equal(json_writer_data(w), "[[\"id\",\"int32\"],[\"sourcedc\",\"string\"]]");
+    json_writer_free(w);
+}
+
 int main(void) {
     if (getenv("BENCH") && strcmp(getenv("BENCH"), "0") != 0)
         return bench();
@@ -915,6 +961,7 @@ int main(void) {
         cmocka_unit_test(test_absent_columns_omitted),
         cmocka_unit_test(test_unwrapped),
         cmocka_unit_test(test_any_bytes_give_valid_json),
+        cmocka_unit_test(test_columns_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
