@@ -119,10 +119,19 @@ static int has_extension(const char *name, const char *ext) {
     return n > k && strcmp(name + n - k, ext) == 0;
 }
 
+/* A name with a folder or file starting with '_' or '.': not data, as
+ * Hive and Spark read a lake (a Delta table's _delta_log/, for one). */
+static int hidden(const char *name) {
+    for (const char *seg = name; seg; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL)
+        if (*seg == '_' || *seg == '.')
+            return 1;
+    return 0;
+}
+
 /* storage_list's callback: keeps the data files loaded_files does not know. */
 static int take_entry(const struct storage_entry *e, void *ctx) {
     struct lake_loader *l = ctx;
-    if (e->is_prefix || !(has_extension(e->name, ".json") || has_extension(e->name, ".csv")))
+    if (e->is_prefix || hidden(e->name) || !(has_extension(e->name, ".json") || has_extension(e->name, ".csv")))
         return 0;
     l->listed++;
     if (store_file_known(l->store, e->name) != 0) /* known, or the store failed: poll again later */

@@ -579,6 +579,23 @@ static void test_damaged_files(void **state) {
     json_decref(c);
 }
 
+/* A Delta table's log and the sink's records beside it are not data. */
+static void test_hidden_files_left_alone(void **state) {
+    struct fixture *fx = *state;
+    load_all(fx);
+    char err[512];
+    const char *names[] = {"topics/dc01_products/_delta_log/00000000000000000000.json",
+                           "topics/dc01_products/_bridgelab_delta/00000000000000000010.json"};
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(storage_put(fx->lake, names[i], "{\"commitInfo\":{}}\n", 17, NULL, NULL, 0, err, sizeof err),
+                         STORAGE_OK);
+    assert_int_equal(lake_loader_poll(fx->loader), 0);
+    struct lake_loader_stats st;
+    lake_loader_stats(fx->loader, &st);
+    assert_int_equal(st.lake_files, 17);
+    assert_int_equal(st.skipped, 2);
+}
+
 /* A new store on the same file, polled again: nothing twice, nothing said. */
 static void test_restart(void **state) {
     struct fixture *fx = *state;
@@ -881,6 +898,7 @@ int main(void) {
         CASE(test_out_of_stock),
         CASE(test_damaged_files),
         CASE(test_restart),
+        CASE(test_hidden_files_left_alone),
         CASE(test_order_deleted_and_back),
         CASE(test_mixed_file_and_null_lines),
         CASE(test_csv_output),
