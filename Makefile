@@ -30,8 +30,9 @@ MYSQL_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MYSQL_PKG))
 MYSQL_LIBS = $(shell $(PKG_CONFIG) --libs $(MYSQL_PKG))
 # The bridge also talks to Kafka, serves HTTP and writes the lake (Azure Blob
 # REST over libcurl, SharedKey signed with libcrypto; Avro files with libavro,
-# Parquet pages compressed with libsnappy or libzstd); the sim needs only MySQL.
-BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto avro-c snappy libzstd
+# Avro and Parquet blocks compressed with zlib, libsnappy or libzstd); the sim
+# needs only MySQL.
+BRIDGE_PKGS := $(MYSQL_PKG) rdkafka libmicrohttpd jansson libcurl libcrypto avro-c snappy libzstd zlib
 BRIDGE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(BRIDGE_PKGS) 2>/dev/null)
 BRIDGE_LIBS = $(shell $(PKG_CONFIG) --libs $(BRIDGE_PKGS) 2>/dev/null)
 # The dashboard serves HTTP, probes the stages (libcurl, MySQL) and keeps sqlite.
@@ -62,7 +63,7 @@ DASH_LIB := $(BUILD)/libdashboard.a
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PROGRAMS := $(BIN)/sim $(BIN)/bridge $(BIN)/dashboard
 BENCH_PROGRAMS := $(BIN)/sim-ceiling $(BIN)/kafka-ceiling $(BIN)/cdc-latency $(BIN)/replicate-ceiling \
-  $(BIN)/replicate-load $(BIN)/sink-ceiling $(BIN)/dashboard-lake $(BIN)/dashboard-ceiling
+  $(BIN)/replicate-load $(BIN)/sink-ceiling $(BIN)/dashboard-lake $(BIN)/dashboard-ceiling $(BIN)/parquet-rows
 
 # Keep the objects of the test programs between builds.
 .SECONDARY:
@@ -146,6 +147,11 @@ $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafk
 # The lake's files rewritten by plain loops (libcurl; write, fsync, rename),
 # for bench/sink.sh; common/ gives it the reading, the signature and the codecs.
 $(BIN)/sink-ceiling: $(BUILD)/bench/sink_ceiling.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+
+# The sink's Parquet writer alone, for bench/formats.sh.
+$(BIN)/parquet-rows: $(BUILD)/bench/parquet_rows.o $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 

@@ -682,7 +682,7 @@ rd_kafka_headers_t *kafka_columns_header(const char *columns) {
     if (!columns)
         return NULL;
     rd_kafka_headers_t *h = rd_kafka_headers_new(1);
-    rd_kafka_header_add(h, KAFKA_COLUMNS_HEADER, -1, columns, -1);
+    rd_kafka_header_add(h, COLUMNS_HEADER, -1, columns, -1);
     return h;
 }
 

@@ -25,6 +25,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "columns_header.h"
 #include "config.h"
 
 /* onprem.bootstrap.servers, onprem.kafka.*, cloud.bootstrap.servers, cloud.kafka.* */
@@ -112,8 +113,6 @@ enum kafka_txn kafka_producer_produce_borrowed(struct kafka_producer *p, const c
 enum kafka_txn kafka_producer_produce_to(struct kafka_producer *p, const char *topic, int32_t partition,
                                          int64_t timestamp_ms, const void *key, size_t key_len, const void *value,
                                          size_t value_len, const rd_kafka_headers_t *headers, char *err, size_t errlen);
-
-#define KAFKA_COLUMNS_HEADER "bridgelab.columns"
 
 /* A header list holding columns as "bridgelab.columns", or NULL when
  * columns is NULL (for kafka_producer_produce). */

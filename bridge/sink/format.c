@@ -1,11 +1,14 @@
-/* The lake files' formats, JSON lines and CSV, built in one growing buffer
- * per file. See format.h. */
+/* The lake files' formats: JSON lines, CSV and bytes built here in one
+ * growing buffer per file, Avro handed to format_avro.c and Parquet to
+ * format_parquet.c. See format.h. */
 #include "format.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "format_avro.h"
+#include "format_parquet.h"
 #include "json_writer.h"
 
 #define INITIAL_CAPACITY 4096
@@ -17,30 +20,86 @@ struct format_writer {
     long long records;
     json_t *columns;             /* csv: the header's names, once a record is in */
     struct json_writer *scratch; /* csv: the text of fields that are not strings */
+    char *separator;             /* bytes: a copy of the options' */
+    size_t separator_len;
+    struct avro_file *avro;
+    struct parquet_file *parquet;
+    char error[512]; /* after FORMAT_REJECTED */
 };
 
+/* Each format's name, file extension and Content-Type, by enum sink_format. */
+static const struct {
+    const char *name, *extension, *content_type;
+} formats[] = {
+    [SINK_FORMAT_JSON] = {"json", "json", "application/x-ndjson"},
+    [SINK_FORMAT_CSV] = {"csv", "csv", "text/csv"},
+    [SINK_FORMAT_BYTES] = {"bytes", "bin", "application/octet-stream"},
+    [SINK_FORMAT_AVRO] = {"avro", "avro", "application/avro"},
+    [SINK_FORMAT_PARQUET] = {"parquet", "parquet", "application/vnd.apache.parquet"},
+};
+#define FORMATS (sizeof formats / sizeof formats[0])
+
+/* The index of text in names (count of them), or -1. */
+static int name_index(const char *text, const char *const *names, int count) {
+    for (int i = 0; text && i < count; i++)
+        if (strcmp(text, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 int sink_format_parse(const char *text, enum sink_format *format) {
-    if (text && strcmp(text, "json") == 0)
-        *format = SINK_FORMAT_JSON;
-    else if (text && strcmp(text, "csv") == 0)
-        *format = SINK_FORMAT_CSV;
-    else
+    for (size_t i = 0; text && i < FORMATS; i++) {
+        if (strcmp(text, formats[i].name) == 0) {
+            *format = (enum sink_format)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int avro_codec_parse(const char *text, enum avro_codec *codec) {
+    static const char *const names[] = {
+        [AVRO_CODEC_NULL] = "null", [AVRO_CODEC_DEFLATE] = "deflate", [AVRO_CODEC_SNAPPY] = "snappy"};
+    int i = name_index(text, names, sizeof names / sizeof names[0]);
+    if (i < 0)
         return -1;
+    *codec = (enum avro_codec)i;
     return 0;
 }
 
-const char *sink_format_extension(enum sink_format format) { return format == SINK_FORMAT_CSV ? "csv" : "json"; }
-
-const char *sink_format_content_type(enum sink_format format) {
-    return format == SINK_FORMAT_CSV ? "text/csv" : "application/x-ndjson";
+int parquet_codec_parse(const char *text, enum parquet_codec *codec) {
+    static const char *const names[] = {
+        [PARQUET_CODEC_NONE] = "none", [PARQUET_CODEC_SNAPPY] = "snappy", [PARQUET_CODEC_ZSTD] = "zstd"};
+    int i = name_index(text, names, sizeof names / sizeof names[0]);
+    if (i < 0)
+        return -1;
+    *codec = (enum parquet_codec)i;
+    return 0;
 }
 
-struct format_writer *format_writer_new(enum sink_format format) {
+const char *sink_format_extension(enum sink_format format) { return formats[format].extension; }
+
+const char *sink_format_content_type(enum sink_format format) { return formats[format].content_type; }
+
+struct format_writer *format_writer_new(const struct format_options *options) {
     struct format_writer *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    w->format = format;
+    w->format = options->format;
+    if (w->format == SINK_FORMAT_BYTES && options->bytes_separator_len > 0) {
+        if (!(w->separator = malloc(options->bytes_separator_len)))
+            goto fail;
+        memcpy(w->separator, options->bytes_separator, options->bytes_separator_len);
+        w->separator_len = options->bytes_separator_len;
+    }
+    if (w->format == SINK_FORMAT_AVRO && !(w->avro = avro_file_new(options)))
+        goto fail;
+    if (w->format == SINK_FORMAT_PARQUET && !(w->parquet = parquet_file_new(options)))
+        goto fail;
     return w;
+fail:
+    format_writer_free(w);
+    return NULL;
 }
 
 void format_writer_free(struct format_writer *w) {
@@ -49,6 +108,9 @@ void format_writer_free(struct format_writer *w) {
     free(w->data);
     json_decref(w->columns);
     json_writer_free(w->scratch);
+    free(w->separator);
+    avro_file_free(w->avro);
+    parquet_file_free(w->parquet);
     free(w);
 }
 
@@ -96,6 +158,14 @@ static int json_append(struct format_writer *w, const struct sink_record *r) {
     line[r->value_len] = '\n';
     w->len += r->value_len + 1;
     return 0;
+}
+
+/* ---- Bytes ---- */
+
+static int bytes_append(struct format_writer *w, const struct sink_record *r) {
+    if (put(w, r->value, r->value_len))
+        return -1;
+    return w->separator ? put(w, w->separator, w->separator_len) : 0;
 }
 
 /* ---- CSV ---- */
@@ -192,10 +262,16 @@ static enum format_append csv_append(struct format_writer *w, struct sink_record
 enum format_append format_writer_append(struct format_writer *w, struct sink_record *r) {
     if (!r->value)
         return FORMAT_SKIPPED;
+    if (w->avro)
+        return avro_file_append(w->avro, r, w->error, sizeof w->error);
+    if (w->parquet)
+        return parquet_file_append(w->parquet, r, w->error, sizeof w->error);
     size_t mark = w->len;
     enum format_append result;
     if (w->format == SINK_FORMAT_CSV)
         result = csv_append(w, r);
+    else if (w->format == SINK_FORMAT_BYTES)
+        result = bytes_append(w, r) ? FORMAT_FAILED : FORMAT_APPENDED;
     else
         result = json_append(w, r) ? FORMAT_FAILED : FORMAT_APPENDED;
     if (result == FORMAT_APPENDED) {
@@ -211,11 +287,29 @@ enum format_append format_writer_append(struct format_writer *w, struct sink_rec
     return result;
 }
 
-long long format_writer_records(const struct format_writer *w) { return w->records; }
+const char *format_writer_error(const struct format_writer *w) { return w->error; }
 
-const char *format_writer_data(const struct format_writer *w, size_t *len) {
+long long format_writer_records(const struct format_writer *w) {
+    return w->avro ? avro_file_records(w->avro) : w->parquet ? parquet_file_records(w->parquet) : w->records;
+}
+
+size_t format_writer_size(const struct format_writer *w) {
+    return w->avro ? avro_file_size(w->avro) : w->parquet ? parquet_file_size(w->parquet) : w->len;
+}
+
+const char *format_writer_finish(struct format_writer *w, size_t *len) {
+    if (w->avro)
+        return avro_file_finish(w->avro, len);
+    if (w->parquet)
+        return parquet_file_finish(w->parquet, len);
     *len = w->len;
     return w->data ? w->data : "";
 }
 
-size_t format_writer_memory(const struct format_writer *w) { return w->cap; }
+size_t format_writer_memory(const struct format_writer *w) {
+    return w->avro ? avro_file_memory(w->avro) : w->parquet ? parquet_file_memory(w->parquet) : w->cap;
+}
+
+const struct row_schema *format_writer_schema(const struct format_writer *w) {
+    return w->avro ? avro_file_schema(w->avro) : w->parquet ? parquet_file_schema(w->parquet) : NULL;
+}

@@ -14,13 +14,26 @@
  *         A file holds rows of one column list (names and order): a record
  *         whose columns differ (a DDL changed the table) does not fit and
  *         starts a file of its own, where it writes that file's header.
- * Tombstones (null values) are left out of both: the delete is in the
- * stream already as its own event.
+ * - bytes: the record values as they are, each followed by the separator
+ *         (sink.bytes.separator, default a newline), as Confluent's
+ *         ByteArrayFormat writes them.
+ * - avro: an Avro object container file (libavro): the writer schema made
+ *         from the row's columns (row_schema.h) as a record of the flat
+ *         row's fields, nullable ones as unions with null; DECIMAL as the
+ *         decimal logical type (bytes), DATE as date, DATETIME and TIMESTAMP
+ *         as timestamp-micros, uint64 as decimal(20,0); blocks compressed
+ *         with sink.avro.codec (null, deflate or snappy).
+ * - parquet: a Parquet file of our own writer (parquet.h), the same columns
+ *         and logical types, row groups of sink.parquet.row.group.bytes,
+ *         pages compressed with sink.parquet.codec (none, snappy or zstd).
+ * Avro and Parquet files hold rows of one schema: a record of another
+ * (a DDL changed the table) does not fit and goes to a file of its own.
+ * Tombstones (null values) are left out of every format: the delete is in
+ * the stream already as its own event.
  *
- * A writer builds one file in memory, in one buffer that doubles as it
- * grows; its capacity is what the sink's buffer bound counts. An append
- * that fails leaves the file as it was. A writer is used by one thread at a
- * time. */
+ * A writer builds one file in memory; what it holds is what the sink's
+ * buffer bound counts. An append that fails leaves the file as it was. A
+ * writer is used by one thread at a time. */
 #ifndef BRIDGELAB_BRIDGE_SINK_FORMAT_H
 #define BRIDGELAB_BRIDGE_SINK_FORMAT_H
 
@@ -28,33 +41,61 @@
 
 #include "sink_record.h"
 
-enum sink_format { SINK_FORMAT_JSON, SINK_FORMAT_CSV };
+struct row_schema;
 
-/* Parses "json" or "csv"; returns 0, or -1. */
+enum sink_format { SINK_FORMAT_JSON, SINK_FORMAT_CSV, SINK_FORMAT_BYTES, SINK_FORMAT_AVRO, SINK_FORMAT_PARQUET };
+enum avro_codec { AVRO_CODEC_NULL, AVRO_CODEC_DEFLATE, AVRO_CODEC_SNAPPY };
+enum parquet_codec { PARQUET_CODEC_NONE, PARQUET_CODEC_SNAPPY, PARQUET_CODEC_ZSTD };
+
+/* How files are written: the format and its settings. */
+struct format_options {
+    enum sink_format format;
+    enum avro_codec avro_codec;
+    enum parquet_codec parquet_codec;
+    size_t parquet_row_group_bytes;
+    const char *bytes_separator; /* bytes: written after each value */
+    size_t bytes_separator_len;
+};
+
+/* Parses "json", "csv", "bytes", "avro" or "parquet"; returns 0, or -1. */
 int sink_format_parse(const char *text, enum sink_format *format);
-/* The file name extension, without the dot: "json", "csv". */
+/* Parses "null", "deflate" or "snappy"; returns 0, or -1. */
+int avro_codec_parse(const char *text, enum avro_codec *codec);
+/* Parses "none", "snappy" or "zstd"; returns 0, or -1. */
+int parquet_codec_parse(const char *text, enum parquet_codec *codec);
+/* The file name extension, without the dot: "json", "csv", "bin", "avro", "parquet". */
 const char *sink_format_extension(enum sink_format format);
-/* The blob Content-Type: "application/x-ndjson", "text/csv". */
+/* The blob Content-Type: "application/x-ndjson", "text/csv", "application/octet-stream",
+ * "application/avro", "application/vnd.apache.parquet". */
 const char *sink_format_content_type(enum sink_format format);
 
 enum format_append {
     FORMAT_APPENDED = 0,
     FORMAT_SKIPPED,  /* a tombstone: nothing written */
-    FORMAT_NEW_FILE, /* the record does not fit this file (csv columns changed): close it, append to a new one */
+    FORMAT_NEW_FILE, /* the record does not fit this file (its columns differ): it goes to another file */
+    FORMAT_REJECTED, /* the record cannot be written in this format: format_writer_error says why */
     FORMAT_FAILED,   /* out of memory */
 };
 
 struct format_writer;
 
-struct format_writer *format_writer_new(enum sink_format format);
+struct format_writer *format_writer_new(const struct format_options *options);
 void format_writer_free(struct format_writer *w);
 /* Appends one record. */
 enum format_append format_writer_append(struct format_writer *w, struct sink_record *r);
+/* After FORMAT_REJECTED: one line naming the record and what is wrong. */
+const char *format_writer_error(const struct format_writer *w);
 /* Records appended so far (not counting skipped ones). */
 long long format_writer_records(const struct format_writer *w);
-/* The file's bytes so far (a valid file of the format whenever records > 0). */
-const char *format_writer_data(const struct format_writer *w, size_t *len);
-/* Bytes held in memory: the buffer's capacity (at least the data's length). */
+/* The file's size so far, in bytes (for buffered formats, what it would be if finished now, near enough). */
+size_t format_writer_size(const struct format_writer *w);
+/* Completes the file and gives its bytes (a valid file of the format
+ * whenever records > 0); no append after. Called again, the same bytes.
+ * NULL when memory runs out. */
+const char *format_writer_finish(struct format_writer *w, size_t *len);
+/* Bytes held in memory (at least the data's length). */
 size_t format_writer_memory(const struct format_writer *w);
+/* The typed formats' file schema (row_schema.h), once a record is in; NULL for the others. */
+const struct row_schema *format_writer_schema(const struct format_writer *w);
 
 #endif

@@ -87,10 +87,22 @@ void lake_position_init(struct lake_position *p) {
     p->forced_end = -1;
     p->last_flush_start = -1;
     p->last_flush_end = -1;
+    p->committed = p->pending_start = p->pending_end = -1;
+}
+
+void lake_position_committed(struct lake_position *p, int64_t committed) {
+    p->table = 1;
+    p->committed = committed;
 }
 
 void lake_position_add(struct lake_position *p, const struct lake_file_facts *f) {
     p->files++;
+    /* the flush past the committed end (none committed: the first flush) */
+    if (p->committed >= 0 ? f->flush_start == p->committed
+                          : p->pending_start < 0 || f->flush_start < p->pending_start) {
+        p->pending_start = f->flush_start;
+        p->pending_end = f->flush_end;
+    }
     if (f->flush_end > p->last_flush_end) {
         p->last_flush_end = f->flush_end;
         p->last_flush_start = f->flush_start;
@@ -102,6 +114,12 @@ void lake_position_add(struct lake_position *p, const struct lake_file_facts *f)
 }
 
 void lake_position_finish(struct lake_position *p) {
+    if (p->table) {
+        p->lake_end = p->committed;
+        p->resume = p->committed >= 0 ? p->committed : p->pending_start;
+        p->forced_end = p->pending_end;
+        return;
+    }
     if (p->last_flush_end < 0)
         return;
     if (p->last_flush_seen >= p->last_flush_files) {

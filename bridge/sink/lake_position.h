@@ -13,7 +13,14 @@
  * - it has fewer: the sink resumes at flush_start and cuts its next flush at
  *   exactly flush_end, which writes the same files again (the same records,
  *   the same names); those that exist are left as they are.
- * No files: the partition starts at its beginning. */
+ * No files: the partition starts at its beginning.
+ *
+ * With a Delta table (delta_log.h) the table's log, not the files, says
+ * where the partition ends: the sink commits each flush after writing its
+ * files, in order, so past the committed end lies at most one flush, whole
+ * or part-written, that a crash kept out of the table. The sink resumes at
+ * the committed end and cuts its next flush where that one ends, which
+ * writes its files again as they were (and then commits them). */
 #ifndef BRIDGELAB_BRIDGE_SINK_LAKE_POSITION_H
 #define BRIDGELAB_BRIDGE_SINK_LAKE_POSITION_H
 
@@ -58,9 +65,15 @@ struct lake_position {
     int64_t forced_end; /* >= 0: the next flush must end exactly here (a part-written flush) */
     int64_t last_flush_start, last_flush_end;
     int last_flush_files, last_flush_seen;
+    int table;                           /* a Delta table's position was given */
+    int64_t committed;                   /* the table's end for the partition; -1: none */
+    int64_t pending_start, pending_end; /* the flush past it, if any */
 };
 
 void lake_position_init(struct lake_position *p);
+/* The partition's end in its Delta table (-1: none), before the files are
+ * added. */
+void lake_position_committed(struct lake_position *p, int64_t committed);
 /* Takes one of the partition's files into account (any order). */
 void lake_position_add(struct lake_position *p, const struct lake_file_facts *f);
 /* Settles resume, forced_end and lake_end once every file was added. */

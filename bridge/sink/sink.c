@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "delta_log.h"
 #include "fetch_wake.h"
 #include "format.h"
 #include "kafka.h"
@@ -26,6 +27,7 @@
 #define RECOVER_RETRY_MS 2000
 #define REVOKE_WAIT_MS 30000
 #define STOP_WAIT_MS 30000
+#define JOIN_WAIT_MS 10000 /* a sink stopped while it joins: see await_first_assignment */
 #define PATH_CAP 2048
 #define PUBLISH_MS 200
 #define MEMORY_WAIT_MS 200 /* reading waits this long for uploads before it pauses */
@@ -67,7 +69,8 @@ struct sink {
     struct fetch_wake *wake; /* keeps the bounded prefetch flowing */
     struct partitioner *partitioner;
     struct uploader *uploader;
-    struct storage *lake; /* the main thread's: listings for recovery */
+    struct storage *lake;    /* the main thread's: listings for recovery */
+    struct delta_log *delta; /* with sink.table.format=delta: the tables' positions, read on the main thread */
     const char *extension;
     struct part *buckets[PART_BUCKETS];
     struct part **parts; /* every assigned partition */
@@ -247,7 +250,7 @@ static void flush_part(struct sink *k, struct part *p) {
 static struct open_file *open_file_new(struct sink *k, struct part *p, const char *encoded,
                                        const struct sink_record *r) {
     struct open_file *f = calloc(1, sizeof *f);
-    if (!f || !(f->w = format_writer_new(k->s->format))) {
+    if (!f || !(f->w = format_writer_new(&k->s->format))) {
         free(f);
         return NULL;
     }
@@ -264,10 +267,26 @@ static struct open_file *open_file_new(struct sink *k, struct part *p, const cha
     return f;
 }
 
-/* The newest open file of the folder. */
-static struct open_file *open_file_find(struct part *p, const char *encoded) {
+/* Drops the partition's newest open file, empty: the record that opened it
+ * was not written. */
+static void open_file_drop_last(struct part *p) {
+    struct open_file **link = &p->files, *prev = NULL;
+    while ((*link)->next) {
+        prev = *link;
+        link = &(*link)->next;
+    }
+    format_writer_free((*link)->w);
+    free(*link);
+    *link = NULL;
+    p->last_file = prev;
+    p->file_count--;
+}
+
+/* The newest open file of the folder opened before `before` (NULL: the
+ * newest of all). */
+static struct open_file *open_file_find(struct part *p, const char *encoded, const struct open_file *before) {
     struct open_file *found = NULL;
-    for (struct open_file *f = p->files; f; f = f->next)
+    for (struct open_file *f = p->files; f && f != before; f = f->next)
         if (strcmp(f->encoded, encoded) == 0)
             found = f;
     return found;
@@ -297,18 +316,30 @@ static int append_record(struct sink *k, struct part *p, struct sink_record *r) 
         return -1;
     }
     int forced = p->forced_end >= 0;
-    struct open_file *f = open_file_find(p, encoded);
+    struct open_file *f = open_file_find(p, encoded, NULL);
     if (f && !forced && k->s->rotate_interval_ms > 0 && r->timestamp_ms - f->first_ts_ms >= k->s->rotate_interval_ms) {
         flush_part(k, p);
         f = NULL;
     }
-    if (!f && !(f = open_file_new(k, p, encoded, r)))
-        goto out_of_memory;
-    enum format_append rc = format_writer_append(f->w, r);
+    /* The folder's open files, newest first, until one takes the record:
+     * records of two column lists (a DDL) interleaved go to two files, not
+     * to a new file at each change. */
+    enum format_append rc = FORMAT_NEW_FILE;
+    for (; f && rc == FORMAT_NEW_FILE; f = rc == FORMAT_NEW_FILE ? open_file_find(p, encoded, f) : f)
+        rc = format_writer_append(f->w, r);
     if (rc == FORMAT_NEW_FILE) {
         if (!(f = open_file_new(k, p, encoded, r)))
             goto out_of_memory;
         rc = format_writer_append(f->w, r);
+        if (rc == FORMAT_SKIPPED) { /* a value with no row, in a typed format: no file for it */
+            open_file_drop_last(p);
+            return 0;
+        }
+    }
+    if (rc == FORMAT_REJECTED) {
+        snprintf(why, sizeof why, "%s", format_writer_error(f->w));
+        block_part(k, p, why);
+        return -1;
     }
     if (rc == FORMAT_FAILED || rc == FORMAT_NEW_FILE)
         goto out_of_memory;
@@ -333,9 +364,8 @@ out_of_memory:
 
 static int file_full(const struct sink *k, const struct part *p) {
     for (const struct open_file *f = p->files; f; f = f->next) {
-        size_t len;
-        format_writer_data(f->w, &len);
-        if (format_writer_records(f->w) >= k->s->flush_size || (long long)len >= k->s->max_file_bytes)
+        if (format_writer_records(f->w) >= k->s->flush_size ||
+            (long long)format_writer_size(f->w) >= k->s->max_file_bytes)
             return 1;
     }
     return 0;
@@ -357,6 +387,13 @@ static void take_record(struct sink *k, const rd_kafka_message_t *m) {
                             .key_len = m->key_len,
                             .value = m->payload,
                             .value_len = m->len};
+    rd_kafka_headers_t *headers = NULL;
+    const void *columns = NULL;
+    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(headers, COLUMNS_HEADER, &columns, &r.columns_len) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        columns)
+        r.columns = columns;
     if (p->flush_start < 0)
         p->flush_start = m->offset;
     if (r.value) {
@@ -507,6 +544,23 @@ static void set_lake_listing(struct sink *k, int ok, const char *why) {
     k->lake_listing_ok = ok;
 }
 
+/* With a Delta table, where its log says each recovering partition of the
+ * topic ends: the files are then read against that (lake_position.h). */
+static enum storage_status table_positions(struct sink *k, const char *topic, struct lake_position *positions,
+                                           char *err, size_t errlen) {
+    for (size_t i = 0; k->delta && i < k->part_count; i++) {
+        struct part *p = k->parts[i];
+        if (p->state != PART_RECOVERING || strcmp(p->topic, topic) != 0)
+            continue;
+        int64_t end;
+        enum storage_status st = delta_log_position(k->delta, topic, p->partition, &end, err, errlen);
+        if (st != STORAGE_OK)
+            return st;
+        lake_position_committed(&positions[i], end);
+    }
+    return STORAGE_OK;
+}
+
 /* Reads where the topic's recovering partitions end in the lake, seeks
  * there and lets them read. */
 static void recover_topic(struct sink *k, const char *topic, long long now) {
@@ -517,11 +571,13 @@ static void recover_topic(struct sink *k, const char *topic, long long now) {
         lake_position_init(&positions[i]);
     char prefix[PATH_CAP], err[1024];
     struct listing l = {k, topic, positions, 0};
-    enum storage_status st = STORAGE_INVALID;
-    if (sink_path_topic_prefix(k->s->topics_dir, topic, prefix, sizeof prefix) >= 0)
-        st = storage_list(k->lake, prefix, NULL, 1, see_file, &l, err, sizeof err);
-    else
+    enum storage_status st = table_positions(k, topic, positions, err, sizeof err);
+    if (st == STORAGE_OK && sink_path_topic_prefix(k->s->topics_dir, topic, prefix, sizeof prefix) < 0) {
         snprintf(err, sizeof err, "the topic's folder name is too long");
+        st = STORAGE_INVALID;
+    }
+    if (st == STORAGE_OK)
+        st = storage_list(k->lake, prefix, NULL, 1, see_file, &l, err, sizeof err);
     if (st != STORAGE_OK) {
         set_lake_listing(k, 0, err);
         for (size_t i = 0; i < k->part_count; i++)
@@ -801,7 +857,7 @@ struct sink *sink_new(const struct sink_settings *s, const rd_kafka_conf_t *conf
         return NULL;
     }
     k->s = s;
-    k->extension = sink_format_extension(s->format);
+    k->extension = sink_format_extension(s->format.format);
     k->lake_listing_ok = 1;
     k->kafka_ok = 1;
     pthread_mutex_init(&k->lock, NULL);
@@ -814,8 +870,11 @@ struct sink *sink_new(const struct sink_settings *s, const rd_kafka_conf_t *conf
         return NULL;
     }
     char why[1024];
+    struct uploader_table table = {s->topics_dir, s->delta_checkpoint_interval};
     if (storage_open(&opt, &k->lake, why, sizeof why) != STORAGE_OK ||
-        !(k->uploader = uploader_start(&opt, sink_format_content_type(s->format), why, sizeof why))) {
+        (s->delta && !(k->delta = delta_log_new(k->lake, s->topics_dir, s->delta_checkpoint_interval))) ||
+        !(k->uploader = uploader_start(&opt, sink_format_content_type(s->format.format), s->delta ? &table : NULL, why,
+                                       sizeof why))) {
         int shown = (int)strcspn(s->url, "?"); /* a SAS in the URL is a secret */
         snprintf(err, errlen, "the lake (sink.url %.*s%s%s): %s", shown > 300 ? 300 : shown, s->url,
                  s->credential ? ", credential from " : "", s->credential ? s->credential : "", why);
@@ -851,6 +910,7 @@ void sink_free(struct sink *k) {
     free(k->parts);
     free(k->status);
     free_names(k->topics, k->topic_count);
+    delta_log_free(k->delta);
     storage_close(k->lake);
     partitioner_free(k->partitioner);
     pthread_mutex_destroy(&k->lock);
@@ -896,6 +956,26 @@ static int read_burst(struct sink *k, char *err, size_t errlen) {
     return 0;
 }
 
+/* A sink stopped while it joins its group waits (a little) for the first
+ * assignment: librdkafka 2.0.2 asserts when a cooperative-sticky consumer
+ * is destroyed between choosing the assignor and its first assignment
+ * (rdkafka_sticky_assignor.c:1896, librdkafka issue 4312, fixed in 2.3.0). A
+ * group that never answers never chose the assignor: nothing to wait for. */
+static void await_first_assignment(struct sink *k) {
+    long long until = clock_mono_ms() + JOIN_WAIT_MS;
+    pthread_mutex_lock(&k->lock);
+    uint64_t rebalances = k->m.rebalances;
+    pthread_mutex_unlock(&k->lock);
+    while (rebalances == 0 && k->topic_count > 0 && clock_mono_ms() < until) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, 100);
+        if (m)
+            rd_kafka_message_destroy(m); /* read again by whoever owns it next */
+        pthread_mutex_lock(&k->lock);
+        rebalances = k->m.rebalances;
+        pthread_mutex_unlock(&k->lock);
+    }
+}
+
 static void finish(struct sink *k) {
     for (size_t i = 0; i < k->part_count; i++) {
         struct part *p = k->parts[i];
@@ -915,6 +995,7 @@ static void finish(struct sink *k) {
     if (l->cnt > 0)
         rd_kafka_commit(k->rk, l, 0);
     rd_kafka_topic_partition_list_destroy(l);
+    await_first_assignment(k);
     rd_kafka_consumer_close(k->rk);
     publish(k, 1);
 }

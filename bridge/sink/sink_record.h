@@ -36,6 +36,8 @@ struct sink_record {
     size_t key_len;
     const void *value; /* NULL: a tombstone */
     size_t value_len;
+    const char *columns; /* the "bridgelab.columns" header (row_schema.h), or NULL */
+    size_t columns_len;
     /* Filled by sink_record_row on first use: */
     int row_parsed;
     json_t *row; /* a flat JSON object, or NULL when the value has none */

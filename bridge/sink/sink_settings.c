@@ -2,6 +2,7 @@
  * sink_settings.h. */
 #include "sink_settings.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,19 @@ const struct config_key sink_keys[] = {
     {"sink.create.container", CONFIG_BOOL, "false", 0, 0, "create the container (or folder) when it is missing"},
     {"sink.topics.dir", CONFIG_STRING, "topics", 0, 0, "the lake's top folder"},
     {"sink.format", CONFIG_STRING, "json", 0, 0,
-     "json (JSON lines: each value as it is) or csv (the flat row, a header row, RFC 4180)"},
+     "json (JSON lines: each value as it is), csv (the flat row, a header row, RFC 4180), bytes (the values as "
+     "they are, each followed by sink.bytes.separator), avro (object container files, typed) or parquet (typed)"},
+    {"sink.bytes.separator", CONFIG_STRING, "\\n", 0, 0,
+     "bytes: written after each value (\\n, \\r, \\t, \\\\ and \\xHH stand for their bytes; empty: none)"},
+    {"sink.avro.codec", CONFIG_STRING, "snappy", 0, 0, "avro: the blocks' codec: null, deflate or snappy"},
+    {"sink.parquet.codec", CONFIG_STRING, "snappy", 0, 0, "parquet: the pages' codec: none, snappy or zstd"},
+    {"sink.parquet.row.group.bytes", CONFIG_INT, "8388608", 4096, 1e10,
+     "parquet: a row group closes when its values take this many bytes"},
+    {"sink.table.format", CONFIG_STRING, "none", 0, 0,
+     "none (files only) or delta (with parquet: every flush is a commit of a Delta Lake table per topic, "
+     "<topics.dir>/<topic>/_delta_log)"},
+    {"sink.delta.checkpoint.interval", CONFIG_INT, "10", 1, 1000000,
+     "delta: a checkpoint every this many commits, so the log stays cheap to read"},
     {"sink.flush.size", CONFIG_INT, "10000", 1, 1e9, "records per file, at most"},
     {"sink.rotate.interval.ms", CONFIG_INT, "-1", -1, 1e12,
      "a file closes when a record's time is this far past its first record's (-1: off)"},
@@ -66,7 +79,7 @@ const struct config_key *const sink_schema[] = {common_keys,          kafka_keys
 const struct cli_option sink_options[] = {
     {"url", "sink.url", NULL, "URL", "the lake"},
     {"topics", "sink.topics", NULL, "REGEX", "cloud topics to write"},
-    {"format", "sink.format", NULL, "FORMAT", "json or csv"},
+    {"format", "sink.format", NULL, "FORMAT", "json, csv, bytes, avro or parquet"},
     {"group", "sink.group.id", NULL, "GROUP", "the sinks' consumer group"},
     {"http-listen", "sink.http.listen", NULL, "HOST:PORT", "serve /metrics and /healthz here"},
     {"from", "cloud.bootstrap.servers", NULL, "HOST:PORT", "the (cloud) Kafka cluster to read"},
@@ -157,9 +170,62 @@ static int load_credential(const struct config *cfg, struct sink_settings *s, ch
     return 0;
 }
 
+/* text with \n, \r, \t, \\ and \xHH made bytes, into out; the byte count,
+ * or -1 when an escape is bad or out is too small. */
+static int unescape(const char *text, char *out, size_t outlen) {
+    size_t n = 0;
+    for (const char *c = text; *c; c++) {
+        char b = *c;
+        if (b == '\\') {
+            c++;
+            if (*c == 'n')
+                b = '\n';
+            else if (*c == 'r')
+                b = '\r';
+            else if (*c == 't')
+                b = '\t';
+            else if (*c == '\\')
+                b = '\\';
+            else if (*c == 'x' && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+                char hex[3] = {c[1], c[2], 0};
+                b = (char)strtol(hex, NULL, 16);
+                c += 2;
+            } else
+                return -1;
+        }
+        if (n == outlen)
+            return -1;
+        out[n++] = b;
+    }
+    return (int)n;
+}
+
 static int load_layout(const struct config *cfg, struct sink_settings *s, char *err, size_t errlen) {
-    if (sink_format_parse(config_get(cfg, "sink.format"), &s->format) != 0)
-        return fail(err, errlen, cfg, "sink.format", "is neither json nor csv");
+    struct format_options *f = &s->format;
+    if (sink_format_parse(config_get(cfg, "sink.format"), &f->format) != 0)
+        return fail(err, errlen, cfg, "sink.format", "is not json, csv, bytes, avro or parquet");
+    if (avro_codec_parse(config_get(cfg, "sink.avro.codec"), &f->avro_codec) != 0)
+        return fail(err, errlen, cfg, "sink.avro.codec", "is not null, deflate or snappy");
+    if (parquet_codec_parse(config_get(cfg, "sink.parquet.codec"), &f->parquet_codec) != 0)
+        return fail(err, errlen, cfg, "sink.parquet.codec", "is not none, snappy or zstd");
+    f->parquet_row_group_bytes = (size_t)config_get_int(cfg, "sink.parquet.row.group.bytes");
+    int n = unescape(config_get(cfg, "sink.bytes.separator"), s->separator, sizeof s->separator);
+    if (n < 0)
+        return fail(err, errlen, cfg, "sink.bytes.separator",
+                    "has a backslash that is not \\n, \\r, \\t, \\\\ or \\xHH (two hex digits), or is over 16 bytes");
+    f->bytes_separator = s->separator;
+    f->bytes_separator_len = (size_t)n;
+    const char *table = config_get(cfg, "sink.table.format");
+    if (strcmp(table, "none") == 0)
+        s->delta = 0;
+    else if (strcmp(table, "delta") == 0)
+        s->delta = 1;
+    else
+        return fail(err, errlen, cfg, "sink.table.format", "is neither none nor delta");
+    if (s->delta && f->format != SINK_FORMAT_PARQUET)
+        return fail(err, errlen, cfg, "sink.table.format",
+                    "is delta, which takes Parquet files: set sink.format=parquet (or sink.table.format=none)");
+    s->delta_checkpoint_interval = (int)config_get_int(cfg, "sink.delta.checkpoint.interval");
     struct partitioner_options *p = &s->partitioner;
     if (partitioner_kind_parse(config_get(cfg, "sink.partitioner"), &p->kind) != 0)
         return fail(err, errlen, cfg, "sink.partitioner", "is not default, field or time");

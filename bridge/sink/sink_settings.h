@@ -35,7 +35,10 @@ struct sink_settings {
     const char *credential;   /* where the credential came from, for messages ("sink.account.key.file", ...) */
     int create_container;
     const char *topics_dir;
-    enum sink_format format;
+    struct format_options format;
+    char separator[16];            /* sink.bytes.separator's bytes (format.bytes_separator points here) */
+    int delta;                     /* sink.table.format=delta */
+    int delta_checkpoint_interval; /* commits between two checkpoints */
     long long flush_size;
     long long rotate_interval_ms;          /* < 0: off */
     long long rotate_schedule_interval_ms; /* < 0: off */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "delta_log.h"
 #include "latency.h"
 #include "log.h"
 
@@ -25,6 +26,7 @@ struct poisoned {
 struct uploader {
     struct storage *lake;
     const char *content_type;
+    struct delta_log *delta; /* NULL: files only */
     pthread_t thread;
     int started;
     int abandoned; /* flushes given up while stopping */
@@ -155,7 +157,11 @@ static enum put_result put_file(struct uploader *u, const struct upload_file *f)
     struct lake_file_meta meta;
     lake_file_meta_build(&f->facts, &meta);
     size_t len;
-    const char *data = format_writer_data(f->w, &len);
+    const char *data = format_writer_finish(f->w, &len);
+    if (!data) {
+        log_error("lake: out of memory finishing %s: its flush is built again from Kafka", f->name);
+        return PUT_GAVE_UP;
+    }
     int backoff = RETRY_FIRST_MS;
     for (;;) {
         if (stop_now(u))
@@ -186,6 +192,52 @@ static enum put_result put_file(struct uploader *u, const struct upload_file *f)
     }
 }
 
+/* Adds the flush's files to the topic's Delta table in one commit,
+ * retrying a failing lake like put_file. UPLOAD_WRITTEN; UPLOAD_DROPPED
+ * when stopping (the flush's files are in the lake but not in the table:
+ * the next start writes them again as they were and commits them);
+ * UPLOAD_CONFLICT when the commit cannot be made (the partition reads the
+ * lake and its table again, so no later flush is committed past it). */
+static enum upload_outcome commit_table(struct uploader *u, const struct upload_job *job) {
+    struct delta_file *files = calloc((size_t)job->file_count + 1, sizeof *files);
+    if (!files) {
+        log_error("lake: out of memory committing to the Delta table of %s", job->topic);
+        return UPLOAD_CONFLICT;
+    }
+    for (int i = 0; i < job->file_count; i++) {
+        size_t len;
+        format_writer_finish(job->files[i].w, &len);
+        files[i] = (struct delta_file){job->files[i].name, len, job->files[i].facts.records,
+                                       format_writer_schema(job->files[i].w)};
+    }
+    int backoff = RETRY_FIRST_MS;
+    for (;;) {
+        char err[1024];
+        enum storage_status st;
+        enum delta_commit rc = delta_log_commit(u->delta, job->topic, job->partition, job->flush_end, files,
+                                                job->file_count, &st, err, sizeof err);
+        if (rc != DELTA_FAILED) {
+            set_lake_state(u, 1, NULL);
+            free(files);
+            return UPLOAD_WRITTEN;
+        }
+        if (st == STORAGE_INVALID) {
+            log_error("lake: the Delta table of %s: %s: partition %d reads the table again and retries its flush of "
+                      "offsets %lld..%lld",
+                      job->topic, err, (int)job->partition, (long long)job->flush_start, (long long)job->flush_end - 1);
+            free(files);
+            return UPLOAD_CONFLICT;
+        }
+        set_lake_state(u, 0, err);
+        if (stop_now(u)) {
+            free(files);
+            return UPLOAD_DROPPED;
+        }
+        clock_sleep_ms(backoff);
+        backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
+    }
+}
+
 static void write_job(struct uploader *u, struct upload_job *job) {
     pthread_mutex_lock(&u->lock);
     int skip = is_poisoned(u, job);
@@ -201,7 +253,7 @@ static void write_job(struct uploader *u, struct upload_job *job) {
         enum put_result r = put_file(u, &job->files[i]);
         if (r == PUT_WRITTEN) {
             size_t len;
-            format_writer_data(job->files[i].w, &len);
+            format_writer_finish(job->files[i].w, &len);
             written++;
             bytes += len;
         } else if (r == PUT_CONFLICT) {
@@ -215,6 +267,8 @@ static void write_job(struct uploader *u, struct upload_job *job) {
             u->abandoned++;
         }
     }
+    if (outcome == UPLOAD_WRITTEN && u->delta && (outcome = commit_table(u, job)) == UPLOAD_DROPPED)
+        u->abandoned++;
     pthread_mutex_lock(&u->lock);
     if (outcome == UPLOAD_CONFLICT) {
         poison(u, job);
@@ -258,7 +312,8 @@ static void *run(void *arg) {
     return NULL;
 }
 
-struct uploader *uploader_start(const struct storage_options *opt, const char *content_type, char *err, size_t errlen) {
+struct uploader *uploader_start(const struct storage_options *opt, const char *content_type,
+                                const struct uploader_table *table, char *err, size_t errlen) {
     struct uploader *u = calloc(1, sizeof *u);
     if (!u || !(u->latency = latency_new(LATENCY_SAMPLES))) {
         free(u);
@@ -271,6 +326,11 @@ struct uploader *uploader_start(const struct storage_options *opt, const char *c
     pthread_mutex_init(&u->lock, NULL);
     pthread_cond_init(&u->changed, NULL);
     if (storage_open(opt, &u->lake, err, errlen) != STORAGE_OK) {
+        uploader_stop(u, 0);
+        return NULL;
+    }
+    if (table && !(u->delta = delta_log_new(u->lake, table->topics_dir, table->checkpoint_interval))) {
+        snprintf(err, errlen, "out of memory");
         uploader_stop(u, 0);
         return NULL;
     }
@@ -305,6 +365,7 @@ void uploader_stop(struct uploader *u, int timeout_ms) {
         next = j->next;
         upload_job_free(j);
     }
+    delta_log_free(u->delta);
     storage_close(u->lake);
     latency_free(u->latency);
     free(u->results);

@@ -10,7 +10,8 @@
  * handed over under the same epoch, are dropped, and the main thread reads
  * the lake again. A lake that fails is retried without end (with backoff);
  * that is said once when it starts and once when it ends, and nothing is
- * dropped meanwhile. */
+ * dropped meanwhile. With a Delta table, a flush counts as written once its
+ * commit is in the table's log too. */
 #ifndef BRIDGELAB_BRIDGE_SINK_UPLOADER_H
 #define BRIDGELAB_BRIDGE_SINK_UPLOADER_H
 
@@ -66,8 +67,17 @@ struct uploader_stats {
 
 struct uploader;
 
-/* Opens its own connection to the lake. NULL with err. */
-struct uploader *uploader_start(const struct storage_options *opt, const char *content_type, char *err, size_t errlen);
+/* Where flushes are also committed to a Delta table (delta_log.h). */
+struct uploader_table {
+    const char *topics_dir;
+    int checkpoint_interval;
+};
+
+/* Opens its own connection to the lake; with table (NULL: files only) each
+ * flush written is then added to its topic's Delta table in one commit. NULL
+ * with err. */
+struct uploader *uploader_start(const struct storage_options *opt, const char *content_type,
+                                const struct uploader_table *table, char *err, size_t errlen);
 /* Finishes what is queued (for up to timeout_ms while the lake fails: then
  * says how many flushes it leaves, which the next start writes again from
  * Kafka) and stops. NULL is fine. */

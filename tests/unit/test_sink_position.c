@@ -154,6 +154,49 @@ static void test_first_flush_part_written(void **state) {
     assert_int_equal(p.forced_end, 60);
 }
 
+/* With a Delta table its log says where the partition ends, whatever the
+ * files: the whole flush past it (uploaded, not committed) is cut again at
+ * its end; so is a part-written one; none past it: nothing forced. */
+static void test_table_position(void **state) {
+    (void)state;
+    struct lake_file_facts files[] = {facts(0, 99, 0, 100, 1, 0), facts(100, 180, 100, 200, 2, 0),
+                                      facts(181, 199, 100, 200, 2, 1)};
+    struct lake_position p;
+    lake_position_init(&p);
+    lake_position_committed(&p, 100);
+    for (int i = 2; i >= 0; i--)
+        lake_position_add(&p, &files[i]);
+    lake_position_finish(&p);
+    assert_int_equal(p.resume, 100);
+    assert_int_equal(p.forced_end, 200);
+    assert_int_equal(p.lake_end, 100);
+
+    lake_position_init(&p);
+    lake_position_committed(&p, 200);
+    for (int i = 0; i < 3; i++)
+        lake_position_add(&p, &files[i]);
+    lake_position_finish(&p);
+    assert_int_equal(p.resume, 200);
+    assert_int_equal(p.forced_end, -1);
+    assert_int_equal(p.lake_end, 200);
+
+    /* nothing committed: the first flush is written again as it was */
+    lake_position_init(&p);
+    lake_position_committed(&p, -1);
+    lake_position_add(&p, &files[1]);
+    lake_position_add(&p, &files[0]);
+    lake_position_finish(&p);
+    assert_int_equal(p.resume, 0);
+    assert_int_equal(p.forced_end, 100);
+
+    /* no table, no files: the beginning */
+    lake_position_init(&p);
+    lake_position_committed(&p, -1);
+    lake_position_finish(&p);
+    assert_int_equal(p.resume, -1);
+    assert_int_equal(p.forced_end, -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_meta_round_trip),
@@ -163,6 +206,7 @@ int main(void) {
         cmocka_unit_test(test_complete_chain),
         cmocka_unit_test(test_part_written_flush),
         cmocka_unit_test(test_first_flush_part_written),
+        cmocka_unit_test(test_table_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
