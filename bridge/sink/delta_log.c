@@ -382,6 +382,8 @@ static const char *delta_type(const struct row_column *c, char *buf, size_t bufl
     case ROW_DOUBLE:
         return "double";
     case ROW_DECIMAL:
+        if (c->precision > DELTA_DECIMAL_PRECISION_MAX)
+            break; /* its text (format_options.parquet_decimal_max) */
         snprintf(buf, buflen, "decimal(%d,%d)", c->precision, c->scale);
         return buf;
     case ROW_BYTES:

@@ -20,7 +20,9 @@
  * the older files. A file whose columns the table lacks adds them in its
  * commit (a metaData action with the same table id). Types: boolean,
  * integer, long, float, double, decimal(P,S) (uint64 as decimal(20,0)),
- * string (time too), binary, date, timestamp.
+ * string (time too), binary, date, timestamp. Delta's decimals hold 38
+ * digits at most: a wider DECIMAL (MySQL's go to 65) is a string, its text,
+ * in the table and in its files.
  *
  * Checkpoints: after every `checkpoint_interval` commits the table's state
  * (protocol, metaData, txn and add actions) is written as a Parquet
@@ -36,6 +38,8 @@
 
 #include "row_schema.h"
 #include "storage.h"
+
+#define DELTA_DECIMAL_PRECISION_MAX 38
 
 struct delta_log;
 

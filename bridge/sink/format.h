@@ -53,6 +53,7 @@ struct format_options {
     enum avro_codec avro_codec;
     enum parquet_codec parquet_codec;
     size_t parquet_row_group_bytes;
+    int parquet_decimal_max; /* > 0: a DECIMAL of more digits is written as its text (Delta takes 38 at most) */
     const char *bytes_separator; /* bytes: written after each value */
     size_t bytes_separator_len;
 };

@@ -14,6 +14,7 @@
 struct parquet_file {
     enum parquet_compression compression;
     size_t row_group_bytes;
+    int decimal_max;           /* > 0: a DECIMAL of more digits is written as its text */
     struct row_schema *schema; /* fixed by the first record */
     struct row_schema *misfit; /* the last other schema seen: its records are told apart cheaply */
     struct parquet_writer *w;
@@ -28,6 +29,7 @@ struct parquet_file *parquet_file_new(const struct format_options *o) {
                      : o->parquet_codec == PARQUET_CODEC_ZSTD ? PARQUET_COMPRESSION_ZSTD
                                                               : PARQUET_COMPRESSION_NONE;
     f->row_group_bytes = o->parquet_row_group_bytes;
+    f->decimal_max = o->parquet_decimal_max;
     return f;
 }
 
@@ -45,6 +47,11 @@ void parquet_file_free(struct parquet_file *f) {
     row_schema_free(f->misfit);
     row_scratch_free(&f->scratch);
     free(f);
+}
+
+/* A DECIMAL wider than the file takes, written as its text. */
+static int as_text(const struct parquet_file *f, const struct row_column *c) {
+    return c->type == ROW_DECIMAL && f->decimal_max > 0 && c->precision > f->decimal_max;
 }
 
 static enum parquet_kind kind_of(enum row_type t) {
@@ -85,7 +92,8 @@ static int adopt_schema(struct parquet_file *f, struct row_schema *s, char *err,
     }
     for (size_t i = 0; i < s->count; i++) {
         const struct row_column *c = &s->columns[i];
-        cols[i] = (struct parquet_column){c->name, kind_of(c->type), c->type == ROW_UINT64 ? 20 : c->precision,
+        cols[i] = (struct parquet_column){c->name, as_text(f, c) ? PARQUET_STRING : kind_of(c->type),
+                                          c->type == ROW_UINT64 ? 20 : c->precision,
                                           c->type == ROW_UINT64 ? 0 : c->scale, c->nullable};
     }
     f->w = parquet_writer_new(cols, s->count, f->compression, f->row_group_bytes);
@@ -123,6 +131,14 @@ static enum parquet_status set_value(struct parquet_file *f, size_t i, const jso
         return PARQUET_BAD_VALUE;
     if (v.is_null)
         return parquet_writer_null(f->w, i);
+    if (as_text(f, c)) { /* checked above: the exact text CDC gave */
+        const json_t *text = json_object_get(row, c->name);
+        if (json_is_string(text))
+            return parquet_writer_bytes(f->w, i, json_string_value(text), json_string_length(text));
+        char digits[32]; /* a JSON integer */
+        int n = snprintf(digits, sizeof digits, "%" JSON_INTEGER_FORMAT, json_integer_value(text));
+        return parquet_writer_bytes(f->w, i, digits, (size_t)n);
+    }
     switch (c->type) {
     case ROW_BOOLEAN:
         return parquet_writer_bool(f->w, i, v.b);

@@ -5,6 +5,8 @@
  * int32 INT32, int64 INT64, float FLOAT, double DOUBLE, string and time
  * STRING, bytes BYTE_ARRAY, uint64 and decimal(P,S) DECIMAL (uint64: 20, 0),
  * date DATE, timestamp TIMESTAMP(UTC, MICROS); a nullable column optional.
+ * With parquet_decimal_max set (a Delta table: 38), a DECIMAL of more digits
+ * is STRING, its exact text.
  * A record whose columns differ goes to another file (FORMAT_NEW_FILE).
  * Pages are compressed with sink.parquet.codec, row groups closed at
  * sink.parquet.row.group.bytes. */

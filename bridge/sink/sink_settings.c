@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "delta_log.h"
 #include "kafka.h"
 #include "keys.h"
 #include "secret.h"
@@ -226,6 +227,7 @@ static int load_layout(const struct config *cfg, struct sink_settings *s, char *
         return fail(err, errlen, cfg, "sink.table.format",
                     "is delta, which takes Parquet files: set sink.format=parquet (or sink.table.format=none)");
     s->delta_checkpoint_interval = (int)config_get_int(cfg, "sink.delta.checkpoint.interval");
+    f->parquet_decimal_max = s->delta ? DELTA_DECIMAL_PRECISION_MAX : 0;
     struct partitioner_options *p = &s->partitioner;
     if (partitioner_kind_parse(config_get(cfg, "sink.partitioner"), &p->kind) != 0)
         return fail(err, errlen, cfg, "sink.partitioner", "is not default, field or time");

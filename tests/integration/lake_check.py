@@ -5,7 +5,8 @@ Azurite / an account with Microsoft's azure-storage-blob SDK — and says
 whether the lake holds every record of the topic exactly once.
 
   lake_check.py equal --bootstrap SERVERS (--dir PATH | --azure URL --key-file F)
-                [--topics-dir DIR] [--format json|csv] [--partitioner KIND]
+                [--topics-dir DIR] [--format json|csv|bytes|avro|parquet]
+                [--separator TEXT] [--table delta] [--partitioner KIND]
                 [--wait SECONDS] TOPIC...
       Per partition: every record with a value (tombstones are left out) is
       in exactly one file, files hold their records in offset order, every
@@ -17,6 +18,14 @@ whether the lake holds every record of the topic exactly once.
       'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH) or time-field:NAME.
       --wait: try again until it holds or SECONDS pass (the last finding is
       reported).
+      avro files are read with fastavro, parquet files with pyarrow (and the
+      topic's folder once more with duckdb's read_parquet); their rows must
+      equal the records' flat rows value for value, typed by the records'
+      "bridgelab.columns" header (DECIMAL exact, times exact, NULLs, UTF-8;
+      with --table delta a DECIMAL of more than 38 digits is its text;
+      an inferred type when a record has none). --table delta: the topic's
+      Delta table, read with the deltalake package, holds every record's row
+      exactly once, and each partition's txn version is its last offset.
   lake_check.py files (--dir PATH | --azure URL --key-file F) [--topics-dir DIR] TOPIC
       prints one line per file of the topic: name, records, first and last
       offsets, flush start and end (from the metadata).
@@ -24,12 +33,15 @@ whether the lake holds every record of the topic exactly once.
 Record values of a topic must be unique within a partition (each record is
 found by its value). Findings go to stdout; the last line sums up."""
 import argparse
+import base64
 import csv
 import datetime
+import decimal
 import io
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -217,9 +229,130 @@ def same_cell(text, want):
         return text == want
 
 
+# ------------------------------------------------------------ typed rows
+decimal.getcontext().prec = 100  # MySQL's DECIMAL goes to 65 digits
+DECIMAL_TEXT_PAST = 0  # --table delta: 38
+ENVELOPE_TYPES = [("__op", "string"), ("__file", "string?"), ("__pos", "int64?"), ("__row", "int64?"),
+                  ("__gtid", "string?"), ("__source_ts_ms", "int64?")]
+
+
+def columns_of(rec, row):
+    """The row's [name, type] pairs: the record's header, else inferred."""
+    h = rec.get("headers") or {}
+    if isinstance(h, list):  # kcat gives [name, value, name, value, ...]
+        h = dict(zip(h[0::2], h[1::2]))
+    header = h.get("bridgelab.columns")
+    if header is not None:
+        cols = [tuple(c) for c in json.loads(header)]
+        doc = json.loads(rec["payload"])
+        if isinstance(doc, dict) and "op" in doc and ("after" in doc or "before" in doc):
+            cols += ENVELOPE_TYPES
+        return cols
+    cols = []
+    for name, v in row.items():
+        if isinstance(v, bool):
+            cols.append((name, "boolean?"))
+        elif isinstance(v, int):
+            cols.append((name, "int64?"))
+        elif isinstance(v, float):
+            cols.append((name, "double?"))
+        else:
+            cols.append((name, "string?"))
+    return cols
+
+
+def typed_value(kind, v):
+    """A flat row's JSON value as the reader gives it back for the column's type."""
+    kind = kind.rstrip("?")
+    if v is None:
+        return None
+    if kind in ("int32", "int64"):
+        return int(v)
+    if kind.startswith("decimal") and DECIMAL_TEXT_PAST and int(kind[8:kind.index(",")]) > DECIMAL_TEXT_PAST:
+        return v  # a Delta table holds at most 38 digits: the sink writes wider ones as their text
+    if kind == "uint64" or kind.startswith("decimal"):
+        scale = 0 if kind == "uint64" else int(kind[kind.index(",") + 1:-1])
+        return decimal.Decimal(str(v)).quantize(decimal.Decimal(1).scaleb(-scale))
+    if kind == "float":
+        return struct.unpack("<f", struct.pack("<f", v))[0]
+    if kind == "double":
+        return float(v)
+    if kind == "boolean":
+        return bool(v)
+    if kind == "bytes":
+        return base64.b64decode(v)
+    if kind == "date":
+        return datetime.date.fromisoformat(v)
+    if kind == "timestamp":
+        return parse_time(v)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def canon(v):
+    if isinstance(v, decimal.Decimal):
+        return "D" + format(v.normalize(), "f")
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=datetime.timezone.utc)
+        return "T" + v.astimezone(datetime.timezone.utc).isoformat()
+    if isinstance(v, datetime.date):
+        return "d" + v.isoformat()
+    if isinstance(v, bytes):
+        return "b" + v.hex()
+    if isinstance(v, float):
+        return "f" + repr(v)
+    return v
+
+
+def row_key(row):
+    """A typed row as one comparable text (columns absent count as null)."""
+    return json.dumps({k: canon(v) for k, v in row.items() if v is not None}, sort_keys=True, default=str)
+
+
+def expected_row(rec):
+    row = flat_row(rec["payload"])
+    if row is None:
+        return None
+    return {name: typed_value(kind, row.get(name)) for name, kind in columns_of(rec, row)}
+
+
+def avro_rows(data, name, problems):
+    import fastavro
+    try:
+        return list(fastavro.reader(io.BytesIO(data)))
+    except Exception as e:  # any reader error is a finding
+        problems.append(f"{name}: fastavro cannot read it: {e}")
+        return []
+
+
+def parquet_rows(data, name, problems):
+    import pyarrow.parquet as pq
+    try:
+        return pq.read_table(io.BytesIO(data)).to_pylist()
+    except Exception as e:
+        problems.append(f"{name}: pyarrow cannot read it: {e}")
+        return []
+
+
 # ---------------------------------------------------------------- reading
-def file_items(fmt, data, name, problems):
-    """The file's records: values (json) or rows (csv dicts)."""
+def file_items(fmt, data, name, problems, separator="\n"):
+    """The file's records: values (json, bytes), rows (csv dicts) or typed rows (avro, parquet)."""
+    if fmt == "avro":
+        return avro_rows(data, name, problems)
+    if fmt == "parquet":
+        return parquet_rows(data, name, problems)
+    if fmt == "bytes":
+        sep = separator.encode("utf-8")
+        if not sep:
+            return [data.decode("utf-8", "surrogateescape")]
+        parts = data.split(sep)
+        if parts and parts[-1] == b"":
+            parts.pop()
+        else:
+            problems.append(f"{name}: does not end with the separator")
+        return [p.decode("utf-8", "surrogateescape") for p in parts]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -269,12 +402,16 @@ def check_topic(args, lake, topic, problems):
     if n == 0:
         problems.append(f"{topic}: no such topic on {args.bootstrap}")
         return 0, 0
-    ext = args.format
+    ext = {"bytes": "bin"}.get(args.format, args.format)
     prefix = f"{args.topics_dir}/{topic}/" if args.topics_dir else f"{topic}/"
     by_part = {}
     name_re = re.compile(re.escape(topic) + r"\+(\d+)\+(\d{10})\." + ext + "$")
     nfiles = 0
+    data_files = []
     for name, meta in lake.files(prefix):
+        if any(seg.startswith("_") for seg in name[len(prefix):].split("/")):
+            continue  # a Delta log, the sink's records beside it: not data (as Hive and Spark read a lake)
+        data_files.append(name)
         base = name.rsplit("/", 1)[-1]
         m = name_re.match(base)
         if not m:
@@ -294,16 +431,24 @@ def check_topic(args, lake, topic, problems):
             by_value[r["payload"]] = r
         by_offset = {r["offset"]: r for r in recs}
         csv_rows = [(r["offset"], flat_row(r["payload"])) for r in recs] if args.format == "csv" else None
+        typed = {}
+        if args.format in ("avro", "parquet"):
+            for r in recs:
+                want = expected_row(r)
+                if want is not None:
+                    typed[row_key(want)] = r["offset"]
         seen = {}
         for first, name, meta in sorted(by_part.get(p, [])):
-            items = file_items(args.format, lake.read(name), name, problems)
+            items = file_items(args.format, lake.read(name), name, problems, args.separator)
             offsets = []
             for item in items:
-                if args.format == "json":
+                if args.format in ("json", "bytes"):
                     r = by_value.get(item)
                     off = r["offset"] if r else None
-                else:
+                elif args.format == "csv":
                     off = match_csv(item, csv_rows)
+                else:
+                    off = typed.get(row_key(item))
                 if off is None:
                     problems.append(f"{name}: holds a record the topic has not: {str(item)[:80]!r}")
                     continue
@@ -327,13 +472,81 @@ def check_topic(args, lake, topic, problems):
                 if want_folder != folder:
                     problems.append(f"{name}: offset {off} belongs in folder {want_folder!r}, not {folder!r}")
                     break
-        missing = [o for o in by_offset if o not in seen]
+        missing = [o for o in by_offset if o not in seen and (args.format not in ("avro", "parquet") or
+                                                          flat_row(by_offset[o]["payload"]) is not None)]
         if missing:
             problems.append(f"{topic}/{p}: {len(missing)} records in no file (offsets {missing[:5]}...)")
+    if args.format == "parquet" and args.dir and nfiles:
+        import duckdb
+        paths = [os.path.join(args.dir, name) for name in data_files]
+        try:
+            got = duckdb.execute("SELECT count(*) FROM read_parquet(?, union_by_name=true)", [paths]).fetchall()[0][0]
+            want = sum(1 for p in range(n) for r in records(args.bootstrap, topic, p)
+                       if r.get("payload") is not None and flat_row(r["payload"]) is not None)
+            if got != want:
+                problems.append(f"{topic}: duckdb's read_parquet over the data files counts {got} rows, the topic {want}")
+        except Exception as e:
+            problems.append(f"{topic}: duckdb cannot read the folder's Parquet files: {e}")
+    if args.table == "delta":
+        check_delta(args, lake, topic, n, prefix, problems)
     return total, nfiles
 
 
+def check_delta(args, lake, topic, n, prefix, problems):
+    """The topic's Delta table, read by deltalake: every record's row once."""
+    import shutil
+    import tempfile
+    copy = None
+    try:
+        if not args.dir:  # the SDK downloads the table, deltalake reads the copy
+            copy = tempfile.mkdtemp()
+            for name, _ in lake.files(prefix):
+                path = os.path.join(copy, name)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as f:
+                    f.write(lake.read(name))
+        check_delta_table(args, topic, n, os.path.join(args.dir or copy, prefix), problems)
+    finally:
+        if copy:
+            shutil.rmtree(copy)
+
+
+def check_delta_table(args, topic, n, path, problems):
+    import deltalake
+    try:
+        table = deltalake.DeltaTable(path)
+        rows = table.to_pyarrow_table().to_pylist()
+    except Exception as e:
+        problems.append(f"{topic}: deltalake cannot read its table: {e}")
+        return
+    want = {}
+    for p in range(n):
+        recs = [r for r in records(args.bootstrap, topic, p) if r.get("payload") is not None]
+        for r in recs:
+            row = expected_row(r)
+            if row is not None:
+                want[row_key(row)] = (p, r["offset"])
+        last = max((r["offset"] for r in recs), default=None)
+        version = table.transaction_version(f"bridgelab-sink:{topic}:{p}")
+        if last is not None and (version is None or version < last):
+            problems.append(f"{topic}/{p}: the table's txn version is {version}, the last record's offset {last}")
+    got = {}
+    for row in rows:
+        k = row_key(row)
+        if k in got:
+            problems.append(f"{topic}: the Delta table holds a row twice: {k[:100]}")
+        got[k] = 1
+        if k not in want:
+            problems.append(f"{topic}: the Delta table holds a row the topic has not: {k[:100]}")
+    for k, (p, off) in want.items():
+        if k not in got:
+            problems.append(f"{topic}/{p}: offset {off} is not in the Delta table")
+            break
+
+
 def cmd_equal(args):
+    global DECIMAL_TEXT_PAST
+    DECIMAL_TEXT_PAST = 38 if args.table == "delta" else 0
     deadline = time.time() + args.wait
     while True:
         lake = open_lake(args)
@@ -371,7 +584,9 @@ def main():
     ap.add_argument("--azure")
     ap.add_argument("--key-file")
     ap.add_argument("--topics-dir", default="topics")
-    ap.add_argument("--format", default="json", choices=["json", "csv"])
+    ap.add_argument("--format", default="json", choices=["json", "csv", "bytes", "avro", "parquet"])
+    ap.add_argument("--separator", default="\n")
+    ap.add_argument("--table", choices=["delta"])
     ap.add_argument("--partitioner", default="default")
     ap.add_argument("--wait", type=float, default=0)
     ap.add_argument("topics", nargs="+")
