@@ -39,46 +39,8 @@ produce() {
     }
   }' | kcat -P -b "$CLOUD_BOOTSTRAP" -t "$topic" -K '|' -Z >>"$WORK/produce.log" 2>&1
 }
-# topic NAME PARTITIONS: makes the topic on the cloud cluster (a metadata
-# request for a missing topic would make it with one partition).
-case $BIN in
-*build/*/bin) KCHECK=$(dirname "$BIN")/tests/kafka_check ;;
-*) KCHECK=build/release/tests/kafka_check ;;
-esac
-topic() { "$KCHECK" -b "$CLOUD_BOOTSTRAP" ensure "$1" "$2" 1 >>"$WORK/kafka_check.log" 2>&1; }
-# sink_bg NAME [args]: a sink of group NAME with metrics on $HTTP, its log
-# $WORK/NAME.log; its pid in $BG_PID.
-sink_bg() {
-  local name=$1
-  shift
-  bg_start "$WORK/$name.log" "$BRIDGE" sink -F "$PROPS" -X sink.group.id="$name" "${FAST[@]}" "$@"
-}
-metric() { curl -s "http://$HTTP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-healthy() {
-  local i
-  for i in $(seq 300); do
-    curl -sf "http://$HTTP/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
-# The work a sink does: the files it wrote, once healthy.
-files_written() { curl -sf "http://$HTTP/healthz" >/dev/null 2>&1 && metric bridgelab_sink_files_total; }
-# lake_equal WHAT WAIT LAKE_ARGS... -- CHECKER_ARGS... TOPIC...
-lake_equal() {
-  local what=$1 wait=$2
-  shift 2
-  if "$VENV_PY" tests/integration/lake_check.py equal --bootstrap "$CLOUD_BOOTSTRAP" --wait "$wait" "$@" \
-    >"$WORK/check" 2>&1; then
-    ok "$what ($(tail -1 "$WORK/check"))"
-  else
-    not_ok "$what"
-    tail -8 "$WORK/check" | sed 's/^/# /'
-  fi
-}
+. tests/integration/sink_lib.sh # topic sink_bg metric healthy files_written lake_equal lake_files azure_url
 WAIT_STEPS=300 # wait_for: 30 s
-lake_files() { "$VENV_PY" tests/integration/lake_check.py files "$@" 2>>"$WORK/check.err"; }
-azure_url() { printf '%s/%s\n' "$AZURITE_BLOB" "$1"; }
 
 check "the test venv has Microsoft's azure-storage-blob SDK" "$VENV_PY" -c 'import azure.storage.blob'
 

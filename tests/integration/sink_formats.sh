@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . "$LAB_RUN_DIR/lab.env"
 
-BIN=${BRIDGE_BIN:-${BRIDGELAB_BIN:-bin}}
+BIN=${BRIDGELAB_BIN:-bin}
 BRIDGE=$BIN/bridge
 PROPS=$LAB_RUN_DIR/bridge.properties
 KEY_FILE=$LAB_RUN_DIR/secrets/azurite.key
@@ -26,11 +26,7 @@ VENV_PY=.deps/venv/bin/python3
 tests_work_dir sink_formats
 HTTP=${SINK_HTTP:-127.0.0.1:18085}
 FAST=(-X sink.topics.refresh.ms=500 -X sink.http.listen="$HTTP")
-case $BIN in
-*build/*/bin) KCHECK=$(dirname "$BIN")/tests/kafka_check ;;
-*) KCHECK=build/release/tests/kafka_check ;;
-esac
-topic() { "$KCHECK" -b "$CLOUD_BOOTSTRAP" ensure "$1" "$2" 1 >>"$WORK/kafka_check.log" 2>&1; }
+. tests/integration/sink_lib.sh # topic sink_bg metric healthy files_written lake_equal lake_files azure_url
 # typed TOPIC FIRST COUNT [typed_records.py options]: one transaction of typed envelopes
 typed() {
   local t=$1 first=$2 count=$3
@@ -38,34 +34,6 @@ typed() {
   "$VENV_PY" tests/integration/typed_records.py "$first" "$count" "$@" |
     "$KCHECK" -b "$CLOUD_BOOTSTRAP" lines "typed-$t-$first" "$t" >>"$WORK/kafka_check.log" 2>&1
 }
-sink_bg() {
-  local name=$1
-  shift
-  bg_start "$WORK/$name.log" "$BRIDGE" sink -F "$PROPS" -X sink.group.id="$name" "${FAST[@]}" "$@"
-}
-metric() { curl -s "http://$HTTP/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-healthy() {
-  local i
-  for i in $(seq 300); do
-    curl -sf "http://$HTTP/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
-files_written() { curl -sf "http://$HTTP/healthz" >/dev/null 2>&1 && metric bridgelab_sink_files_total; }
-lake_equal() {
-  local what=$1 wait=$2
-  shift 2
-  if "$VENV_PY" tests/integration/lake_check.py equal --bootstrap "$CLOUD_BOOTSTRAP" --wait "$wait" "$@" \
-    >"$WORK/check" 2>&1; then
-    ok "$what ($(tail -1 "$WORK/check"))"
-  else
-    not_ok "$what"
-    grep -v '^ *[0-9]*: \|^ *at ' "$WORK/check" | tail -20 | sed 's/^/# /'
-  fi
-}
-lake_files() { "$VENV_PY" tests/integration/lake_check.py files "$@" 2>>"$WORK/check.err"; }
-azure_url() { printf '%s/%s\n' "$AZURITE_BLOB" "$1"; }
 
 check "the test venv has pyarrow, duckdb, fastavro and deltalake" \
   "$VENV_PY" -c 'import pyarrow, duckdb, fastavro, deltalake'
