@@ -79,7 +79,7 @@ sink_run() {
   sink_pid=$!
   deadline=$((EPOCHSECONDS + TIMEOUT))
   while :; do
-    n=$(curl -s --max-time 1 "http://$HTTP/metrics" | awk '$1 == "bridgelab_sink_records_total" {print $2}')
+    n=$(curl -s --max-time 1 "http://$HTTP/metrics" | awk '$1 == "bridgelab_sink_records_total" {print $2}' || true)
     [ "${n:-0}" -ge "$RECORDS" ] && break
     kill -0 "$sink_pid" 2>/dev/null || die "the sink exited: read $WORK/sink.log"
     [ "$EPOCHSECONDS" -lt "$deadline" ] || die "the sink did not write $RECORDS records in ${TIMEOUT}s"

@@ -33,7 +33,7 @@ def after(i, ddl, big):
         "qty": None if nul else i % 1000 - 500,
         "total": None if nul else i * 1000003 - 2**40,
         "price": None if nul else f"{'-' if i % 5 == 0 and i % 100000 else ''}{i % 100000}.{i % 100:02d}",
-        "wide": None if nul else f"{i + 1}{'9' * 30}.{'0' * 29}{i % 10}",
+        "wide": None if nul else f"{i % 10000 + 1}{'9' * 30}.{'0' * 29}{i % 10}",
         "ubig": None if nul else (18446744073709551615 if i % 11 == 0 else i),
         "ratio": None if nul else i / 8 + 0.1,
         "amount": None if nul else i * 0.25 - 1e6,
