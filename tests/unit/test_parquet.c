@@ -84,13 +84,16 @@ static struct lines read_back(const char *mode, const char *path) {
     assert_non_null(p);
     struct lines l = {0};
     char *line = NULL;
-    size_t cap = 0;
+    size_t cap = 0, lines_cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, p)) > 0) {
         if (line[n - 1] == '\n')
             line[n - 1] = '\0';
-        l.line = realloc(l.line, (l.count + 1) * sizeof *l.line);
-        assert_non_null(l.line);
+        if (l.count == lines_cap) { /* doubling: 300 000 lines are read back */
+            lines_cap = lines_cap ? lines_cap * 2 : 1024;
+            l.line = realloc(l.line, lines_cap * sizeof *l.line);
+            assert_non_null(l.line);
+        }
         l.line[l.count++] = line;
         line = NULL;
         cap = 0;
