@@ -39,7 +39,7 @@ produce() {
     }
   }' | kcat -P -b "$CLOUD_BOOTSTRAP" -t "$topic" -K '|' -Z >>"$WORK/produce.log" 2>&1
 }
-. tests/integration/sink_lib.sh # topic sink_bg metric healthy files_written lake_equal lake_files azure_url
+. tests/integration/sink_lib.bash # topic sink_bg metric healthy files_written lake_equal lake_files azure_url
 WAIT_STEPS=300 # wait_for: 30 s
 
 check "the test venv has Microsoft's azure-storage-blob SDK" "$VENV_PY" -c 'import azure.storage.blob'
@@ -364,7 +364,7 @@ check_ran "bad: a bad regex names the key" 2 "$WORK/bad-regex.out" "sink.topics:
   "$BRIDGE" sink -F "$PROPS" -X 'sink.topics=(' -X sink.http.listen=
 check_ran "bad: the field partitioner without a field" 2 "$WORK/bad-field.out" "sink.partition.field.name" \
   "$BRIDGE" sink -F "$PROPS" -X sink.partitioner=field -X sink.http.listen=
-check_ran "bad: an unknown format" 2 "$WORK/bad-format.out" "sink.format.*json nor csv" \
+check_ran "bad: an unknown format" 2 "$WORK/bad-format.out" "sink.format.*is not json, csv, bytes, avro or parquet" \
   "$BRIDGE" sink -F "$PROPS" -X sink.format=xml -X sink.http.listen=
 check_ran "bad: an Azure lake with no credential" 2 "$WORK/bad-cred.out" "needs a credential" \
   env -u AZURE_STORAGE_KEY -u AZURE_STORAGE_SAS_TOKEN "$BRIDGE" sink -F "$PROPS" -X sink.account.key.file= \

@@ -26,7 +26,7 @@ VENV_PY=.deps/venv/bin/python3
 tests_work_dir sink_formats
 HTTP=${SINK_HTTP:-127.0.0.1:18085}
 FAST=(-X sink.topics.refresh.ms=500 -X sink.http.listen="$HTTP")
-. tests/integration/sink_lib.sh # topic sink_bg metric healthy files_written lake_equal lake_files azure_url
+. tests/integration/sink_lib.bash # topic sink_bg metric healthy files_written lake_equal lake_files azure_url
 # typed TOPIC FIRST COUNT [typed_records.py options]: one transaction of typed envelopes
 typed() {
   local t=$1 first=$2 count=$3

@@ -1,4 +1,4 @@
-# Shell functions of the sink suites (sink.sh, sink_formats.sh); source it
+# Shell functions of the sink suites (not a suite: not *.sh) (sink.sh, sink_formats.sh); source it
 # after tests/lib.sh and lab.env, with BIN, BRIDGE, PROPS, VENV_PY, WORK,
 # HTTP and FAST (the -X settings every sink of the suite gets) set.
 
