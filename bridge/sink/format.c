@@ -3,6 +3,7 @@
  * format_parquet.c. See format.h. */
 #include "format.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "format_avro.h"
 #include "format_parquet.h"
 #include "json_writer.h"
+#include "row_schema.h"
 
 #define INITIAL_CAPACITY 4096
 
@@ -312,4 +314,21 @@ size_t format_writer_memory(const struct format_writer *w) {
 
 const struct row_schema *format_writer_schema(const struct format_writer *w) {
     return w->avro ? avro_file_schema(w->avro) : w->parquet ? parquet_file_schema(w->parquet) : NULL;
+}
+
+enum format_append format_typed_schema(const struct row_schema *file_schema, struct row_schema **misfit,
+                                       struct sink_record *r, format_adopt_fn adopt, void *file, char *err,
+                                       size_t errlen) {
+    if (file_schema) {
+        int differs = row_schema_differs(file_schema, misfit, r, err, errlen);
+        return differs == 0    ? FORMAT_APPENDED
+               : differs > 0   ? FORMAT_NEW_FILE
+               : differs == -1 ? FORMAT_REJECTED
+                               : FORMAT_FAILED;
+    }
+    struct row_schema *s = row_schema_of(r, err, errlen);
+    if (!s)
+        return errno == ENOMEM ? FORMAT_FAILED : FORMAT_REJECTED;
+    int adopted = adopt(file, s, r, err, errlen);
+    return adopted == 0 ? FORMAT_APPENDED : adopted == -1 ? FORMAT_REJECTED : FORMAT_FAILED;
 }

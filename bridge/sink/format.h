@@ -53,7 +53,7 @@ struct format_options {
     enum avro_codec avro_codec;
     enum parquet_codec parquet_codec;
     size_t parquet_row_group_bytes;
-    int parquet_decimal_max; /* > 0: a DECIMAL of more digits is written as its text (Delta takes 38 at most) */
+    int parquet_decimal_max;     /* > 0: a DECIMAL of more digits is written as its text (Delta takes 38 at most) */
     const char *bytes_separator; /* bytes: written after each value */
     size_t bytes_separator_len;
 };
@@ -98,5 +98,17 @@ const char *format_writer_finish(struct format_writer *w, size_t *len);
 size_t format_writer_memory(const struct format_writer *w);
 /* The typed formats' file schema (row_schema.h), once a record is in; NULL for the others. */
 const struct row_schema *format_writer_schema(const struct format_writer *w);
+
+/* For the typed formats (format_avro.c, format_parquet.c): makes s the
+ * file's schema (it takes s, whatever it answers): 0, -1 refused with err,
+ * -2 when memory is short. */
+typedef int (*format_adopt_fn)(void *file, struct row_schema *s, const struct sink_record *r, char *err, size_t errlen);
+/* Whether r goes into a typed file whose schema is file_schema (NULL: none
+ * yet: r's is made and adopted); misfit is the file's last other schema
+ * (row_schema_differs). FORMAT_APPENDED when r may go on, else what the
+ * append answers (FORMAT_NEW_FILE, FORMAT_REJECTED with err, FORMAT_FAILED). */
+enum format_append format_typed_schema(const struct row_schema *file_schema, struct row_schema **misfit,
+                                       struct sink_record *r, format_adopt_fn adopt, void *file, char *err,
+                                       size_t errlen);
 
 #endif

@@ -4,7 +4,6 @@
  * compressed with zlib or libsnappy). See format_avro.h. */
 #include "format_avro.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -273,7 +272,9 @@ static int put_header(struct avro_file *f, const char *schema) {
 
 /* Makes s the file's schema and writes the header; 0, -1 with err (libavro
  * refused the schema), or -2 when memory is short. */
-static int adopt_schema(struct avro_file *f, struct row_schema *s, const char *topic, char *err, size_t errlen) {
+static int adopt_schema(void *file, struct row_schema *s, const struct sink_record *r, char *err, size_t errlen) {
+    struct avro_file *f = file;
+    const char *topic = r->topic;
     f->schema = s;
     char *json = schema_json(s, topic);
     int result = -2;
@@ -421,29 +422,12 @@ static int encode_record(struct avro_file *f) {
     return 0;
 }
 
-/* The file's schema for r: its own, or (first record) r's made the file's.
- * FORMAT_APPENDED when r may go on, else what to return. */
-static enum format_append schema_for(struct avro_file *f, struct sink_record *r, char *err, size_t errlen) {
-    if (f->schema) {
-        int differs = row_schema_differs(f->schema, &f->misfit, r, err, errlen);
-        return differs == 0    ? FORMAT_APPENDED
-               : differs > 0   ? FORMAT_NEW_FILE
-               : differs == -1 ? FORMAT_REJECTED
-                               : FORMAT_FAILED;
-    }
-    struct row_schema *s = row_schema_of(r, err, errlen);
-    if (!s)
-        return errno == ENOMEM ? FORMAT_FAILED : FORMAT_REJECTED;
-    int adopted = adopt_schema(f, s, r->topic, err, errlen);
-    return adopted == 0 ? FORMAT_APPENDED : adopted == -1 ? FORMAT_REJECTED : FORMAT_FAILED;
-}
-
 enum format_append avro_file_append(struct avro_file *f, struct sink_record *r, char *err, size_t errlen) {
     err[0] = '\0';
     if (!r->value || !sink_record_row(r))
         return FORMAT_SKIPPED;
     int first = f->schema == NULL;
-    enum format_append result = schema_for(f, r, err, errlen);
+    enum format_append result = format_typed_schema(f->schema, &f->misfit, r, adopt_schema, f, err, errlen);
     if (result != FORMAT_APPENDED)
         return result;
     json_t *row = sink_record_row(r);

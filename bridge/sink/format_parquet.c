@@ -84,7 +84,9 @@ static enum parquet_kind kind_of(enum row_type t) {
 
 /* The writer for schema s, which the file takes; 0, -1 (a column the
  * writer refuses: err), -2 (memory). */
-static int adopt_schema(struct parquet_file *f, struct row_schema *s, char *err, size_t errlen) {
+static int adopt_schema(void *file, struct row_schema *s, const struct sink_record *r, char *err, size_t errlen) {
+    struct parquet_file *f = file;
+    (void)r;
     struct parquet_column *cols = calloc(s->count ? s->count : 1, sizeof *cols);
     if (!cols) {
         row_schema_free(s);
@@ -106,21 +108,6 @@ static int adopt_schema(struct parquet_file *f, struct row_schema *s, char *err,
     }
     f->schema = s;
     return 0;
-}
-
-static enum format_append schema_for(struct parquet_file *f, struct sink_record *r, char *err, size_t errlen) {
-    if (f->schema) {
-        int differs = row_schema_differs(f->schema, &f->misfit, r, err, errlen);
-        return differs == 0    ? FORMAT_APPENDED
-               : differs > 0   ? FORMAT_NEW_FILE
-               : differs == -1 ? FORMAT_REJECTED
-                               : FORMAT_FAILED;
-    }
-    struct row_schema *s = row_schema_of(r, err, errlen);
-    if (!s)
-        return errno == ENOMEM ? FORMAT_FAILED : FORMAT_REJECTED;
-    int adopted = adopt_schema(f, s, err, errlen);
-    return adopted == 0 ? FORMAT_APPENDED : adopted == -1 ? FORMAT_REJECTED : FORMAT_FAILED;
 }
 
 /* Column i's value of the row into the writer. */
@@ -168,7 +155,7 @@ enum format_append parquet_file_append(struct parquet_file *f, struct sink_recor
     if (!r->value || !sink_record_row(r))
         return FORMAT_SKIPPED;
     int first = f->schema == NULL;
-    enum format_append result = schema_for(f, r, err, errlen);
+    enum format_append result = format_typed_schema(f->schema, &f->misfit, r, adopt_schema, f, err, errlen);
     if (result != FORMAT_APPENDED)
         return result;
     json_t *row = sink_record_row(r);
