@@ -312,18 +312,18 @@ p_verified() {
   [ "$(stat -c %Y "$f")" -ge "$newest" ] || fails "./lab verify last passed before the latest restart" \
     "./lab down sim, then ./lab verify" "Run verify again after the last kill."
 }
+p_all_stages() {
+  local s
+  for s in cdc replicate sink; do
+    p_service "$s" || return 1
+  done
+}
 chapter_points_8() {
   point "cdc was killed and restarted" p_restarted cdc
   point "replicate was killed and restarted" p_restarted replicate
   point "sink was killed and restarted" p_restarted sink
   point "every stage runs" p_all_stages
   point "nothing lost or doubled (./lab verify)" p_verified
-}
-p_all_stages() {
-  local s
-  for s in cdc replicate sink; do
-    p_service "$s" || return 1
-  done
 }
 chapter_solve_8() {
   local s pid
@@ -437,8 +437,8 @@ cmd_solve() {
   chapter_number solve "$@"
   check_config
   local n
+  find_run
   for n in $(seq "$LABS_FIRST" "$1"); do
-    find_run
     if [ -d "$RUN/pids" ] && run_points "$n" quiet; then continue; fi
     printf 'solve: chapter %s, %s\n' "$n" "$("chapter_title_$n")"
     "chapter_solve_$n"
@@ -465,15 +465,15 @@ cmd_verify() {
   ddl=$(lab_sql "SELECT GROUP_CONCAT(CONCAT(table_name, '.', column_name)) FROM information_schema.columns
     WHERE table_schema = 'orders' AND column_name = '$LABS_NEW_COLUMN'")
   [ "$ddl" != NULL ] || ddl=''
-  local ok=0
+  local failed=0
   verify_link "MySQL -> onprem" 60 python3 "$TOP/tests/integration/cdc_check.py" ${ddl:+--ddl-columns "$ddl"} \
-    "$(onprem_servers)" "$RUN/mysql/root.cnf" "$DC" $LABS_TABLES || ok=1
+    "$(onprem_servers)" "$RUN/mysql/root.cnf" "$DC" $LABS_TABLES || failed=1
   verify_link "onprem -> cloud" 60 python3 "$TOP/tests/integration/replicate_check.py" equal \
-    "$(onprem_servers)" "$(cloud_servers)" "$(<"$RUN/onprem/cluster.id")" "${topics[@]}" || ok=1
+    "$(onprem_servers)" "$(cloud_servers)" "$(<"$RUN/onprem/cluster.id")" "${topics[@]}" || failed=1
   verify_link "cloud -> lake" 1 "$LABS_VENV_PY" "$TOP/tests/integration/lake_check.py" equal \
     --bootstrap "$(cloud_servers)" --azure "$(azurite_addr)/lake" --key-file "$RUN/secrets/azurite.key" \
-    --wait 60 "${topics[@]}" || ok=1
-  if [ "$ok" -eq 0 ]; then
+    --wait 60 "${topics[@]}" || failed=1
+  if [ "$failed" -eq 0 ]; then
     mkdir -p "$RUN/labs"
     date '+%F %T' >"$RUN/labs/verify.passed"
     echo "verify: nothing lost, nothing doubled"

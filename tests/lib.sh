@@ -18,6 +18,14 @@
 #                                 stays on stdout)
 #     diag TEXT                   a comment line
 #
+# A lab of the suite's own (for suites that start, reset or walk a whole lab,
+#   where the shared test lab of tests/run would not do):
+#     own_lab NAME NN             exports LAB_RUN_DIR=build/NAME-test-run and
+#                                 every LAB_*_PORT in NN000-NN999 (mysql NN307,
+#                                 onprem NN092/NN093, cloud NN192/NN193,
+#                                 azurite NN000, stages NN083-NN086,
+#                                 dashboard NN080), dc01, a 256m Kafka heap
+#
 # Processes: a suite starts its long-running programs with bg_start, so it
 #   knows their pids and stops only those (never pkill/pgrep by name: a demo
 #   lab may run the same programs on this machine).
@@ -95,6 +103,24 @@ check_ran() {
 }
 
 diag() { echo "# $*"; }
+
+own_lab() {
+  local p=$2
+  export LAB_RUN_DIR=$PWD/build/$1-test-run
+  export LAB_DC=dc01
+  export LAB_MYSQL_PORT=${p}307
+  export LAB_ONPREM_PORT=${p}092
+  export LAB_ONPREM_CONTROLLER_PORT=${p}093
+  export LAB_CLOUD_PORT=${p}192
+  export LAB_CLOUD_CONTROLLER_PORT=${p}193
+  export LAB_AZURITE_PORT=${p}000
+  export LAB_CDC_HTTP_PORT=${p}083
+  export LAB_REPLICATE_HTTP_PORT=${p}084
+  export LAB_SINK_HTTP_PORT=${p}085
+  export LAB_RUN_HTTP_PORT=${p}086
+  export LAB_DASHBOARD_PORT=${p}080
+  export LAB_KAFKA_HEAP=${LAB_KAFKA_HEAP:-256m}
+}
 
 logged() {
   local log=$1

@@ -9,20 +9,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top" || exit 1
 . tests/lib.sh
 
-export LAB_RUN_DIR=$top/build/lab-test-run
-export LAB_DC=dc01
-export LAB_MYSQL_PORT=23307
-export LAB_ONPREM_PORT=23092
-export LAB_ONPREM_CONTROLLER_PORT=23093
-export LAB_CLOUD_PORT=23192
-export LAB_CLOUD_CONTROLLER_PORT=23193
-export LAB_AZURITE_PORT=23000
-export LAB_CDC_HTTP_PORT=23083
-export LAB_REPLICATE_HTTP_PORT=23084
-export LAB_SINK_HTTP_PORT=23085
-export LAB_RUN_HTTP_PORT=23086
-export LAB_DASHBOARD_PORT=23080
-export LAB_KAFKA_HEAP=${LAB_KAFKA_HEAP:-256m}
+own_lab lab 23
 RUN=$LAB_RUN_DIR
 services=(mysql onprem cloud azurite)
 blocker=

@@ -19,20 +19,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top" || exit 1
 . tests/lib.sh
 
-export LAB_RUN_DIR=$top/build/labs-test-run
-export LAB_DC=dc01
-export LAB_MYSQL_PORT=25307
-export LAB_ONPREM_PORT=25092
-export LAB_ONPREM_CONTROLLER_PORT=25093
-export LAB_CLOUD_PORT=25192
-export LAB_CLOUD_CONTROLLER_PORT=25193
-export LAB_AZURITE_PORT=25000
-export LAB_CDC_HTTP_PORT=25083
-export LAB_REPLICATE_HTTP_PORT=25084
-export LAB_SINK_HTTP_PORT=25085
-export LAB_RUN_HTTP_PORT=25086
-export LAB_DASHBOARD_PORT=25080
-export LAB_KAFKA_HEAP=${LAB_KAFKA_HEAP:-256m}
+own_lab labs 25
 RUN=$LAB_RUN_DIR
 tests_work_dir labs
 
