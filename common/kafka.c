@@ -151,6 +151,26 @@ static void on_log(const rd_kafka_t *rk, int level, const char *facility, const 
         log_write(mapped, "kafka %s %s: %s", rd_kafka_name(rk), facility, line);
 }
 
+/* The last authentication or TLS failure on_error saw, and on which handle:
+ * kafka_wait_ready gives up on it at once (wrong credentials do not heal
+ * by waiting). */
+static pthread_mutex_t refused_lock = PTHREAD_MUTEX_INITIALIZER;
+static const rd_kafka_t *refused_rk;
+static char refused_line[1024];
+
+/* Takes the refusal seen on rk (into out, unless NULL); 1 if there was one. */
+static int take_refusal(const rd_kafka_t *rk, char *out, size_t outlen) {
+    pthread_mutex_lock(&refused_lock);
+    int found = refused_rk == rk;
+    if (found) {
+        if (out)
+            snprintf(out, outlen, "%s", refused_line);
+        refused_rk = NULL;
+    }
+    pthread_mutex_unlock(&refused_lock);
+    return found;
+}
+
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
     (void)opaque;
     char servers[512], line[1024];
@@ -161,6 +181,10 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
         log_error("Kafka at %s: fatal error %s: %s", servers, rd_kafka_err2name(orig), fatal);
     } else if (kafka_access_error(kafka_cluster_of(servers), (rd_kafka_resp_err_t)code, NULL, NULL, reason, line,
                                   sizeof line)) {
+        pthread_mutex_lock(&refused_lock);
+        refused_rk = rk;
+        snprintf(refused_line, sizeof refused_line, "%s", line);
+        pthread_mutex_unlock(&refused_lock);
         /* librdkafka says it again at every reconnection: once a minute is enough */
         static long long said_ms;
         long long now = clock_mono_ms();
@@ -299,6 +323,7 @@ int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, siz
         return -1;
     char servers[512];
     servers_of(rk, servers, sizeof servers);
+    take_refusal(rk, NULL, 0); /* of an earlier handle at this address */
     long long started = clock_mono_ms(), deadline = timeout_ms < 0 ? -1 : started + timeout_ms, warned = -1;
     int rc = -1;
     for (;;) {
@@ -313,6 +338,9 @@ int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, siz
             rc = 0;
             break;
         }
+        rd_kafka_poll(rk, 0); /* serves on_error: an authentication failure ends the wait */
+        if (take_refusal(rk, err, errlen))
+            break;
         const char *why = code ? rd_kafka_err2str(code) : "no brokers in the metadata";
         int giving_up = expired(deadline) || shutdown_requested();
         if (warned < 0 || clock_mono_ms() - warned >= 10000) {

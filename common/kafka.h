@@ -56,7 +56,9 @@ int kafka_access_error(const char *cluster, rd_kafka_resp_err_t code, const char
 
 /* Blocks until the cluster answers a metadata request, logging "Kafka
  * unreachable at X: ...: retrying" while it does not. timeout_ms < 0 waits
- * until shutdown is requested (common/shutdown). Returns 0, or -1 with err. */
+ * until shutdown is requested (common/shutdown). An authentication or TLS
+ * failure ends the wait at once (kafka_access_error's line). Returns 0, or
+ * -1 with err. */
 int kafka_wait_ready(const rd_kafka_conf_t *conf, int timeout_ms, char *err, size_t errlen);
 
 /* ---------------------------------------------------- transactional producer */

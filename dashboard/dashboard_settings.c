@@ -193,8 +193,11 @@ int dashboard_settings_load(const struct config *cfg, struct dashboard_settings 
     s->mysql_user = config_get(cfg, "mysql.user");
     s->mysql_defaults_file = config_get(cfg, "mysql.defaults.file");
     s->mysql_database = config_get(cfg, "mysql.database");
-    if (keys_mysql_password(cfg, s->mysql_password_buf, sizeof s->mysql_password_buf, &s->mysql_password, err,
-                            errlen) != 0)
+    /* mysql.host empty: no MySQL in the panel (a room's trainer: each attendee's is their own) */
+    if (s->mysql_host && !*s->mysql_host)
+        s->mysql_host = NULL;
+    if (s->mysql_host && keys_mysql_password(cfg, s->mysql_password_buf, sizeof s->mysql_password_buf,
+                                             &s->mysql_password, err, errlen) != 0)
         return -1;
     struct sink_defaults d = {0};
     config_each_under(cfg, "sink.*", take_sink_key, &d);

@@ -17,7 +17,6 @@
 LABS_FIRST=1
 LABS_LAST=9
 LABS_TABLES="customers suppliers products sales_orders sales_order_details purchase_orders purchase_order_details"
-LABS_VENV_PY=$TOP/.deps/venv/bin/python3
 # The column chapter 9 adds while the pipeline runs.
 LABS_NEW_COLUMN=loyalty_tier
 
@@ -93,7 +92,7 @@ dashboard_api() { curl -s --max-time 5 "http://127.0.0.1:$DASHBOARD_PORT/api/$1"
 # json_field FIELD: reads a JSON object on stdin, prints one top-level field.
 json_field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null; }
 
-lake() { "$LABS_VENV_PY" "$TOP/labs/lake.py" --url "$(azurite_addr)/lake" --key-file "$RUN/secrets/azurite.key" "$@"; }
+lake() { "$VENV_PYTHON" "$TOP/labs/lake.py" --url "$(azurite_addr)/lake" --key-file "$RUN/secrets/azurite.key" "$@"; }
 
 # ----------------------------------------------------- points shared by many ---
 p_service() {
@@ -412,9 +411,17 @@ labs_setup() {
   [ -d "$RUN/pids" ] || die "the lab has never been started here ($RUN): ./lab up, as chapter 1 says"
 }
 
+# The chapters follow a lab of one; in a room, the trainer's dashboard
+# shows each dc's progress.
+solo_lab() {
+  [ "$ROLE" = solo ] ||
+    die "$1: the chapters' checks are for a lab of one (./lab up); $RUN is a room's $ROLE lab: the trainer's dashboard shows each dc"
+}
+
 cmd_check() {
   chapter_number check "$@"
   labs_setup
+  solo_lab check
   printf 'chapter %s: %s\n' "$1" "$("chapter_title_$1")"
   if run_points "$1" check; then
     printf 'all %s points pass: go on with chapter %s\n' "$POINTS_PASSED" "$(($1 + 1))"
@@ -428,6 +435,7 @@ cmd_check() {
 cmd_hint() {
   chapter_number hint "$@"
   labs_setup
+  solo_lab hint
   if run_points "$1" hint; then
     printf 'chapter %s: every point passes; go on with chapter %s\n' "$1" "$(($1 + 1))"
   else
@@ -441,6 +449,7 @@ cmd_solve() {
   check_config
   local n
   find_run
+  solo_lab solve
   for n in $(seq "$LABS_FIRST" "$1"); do
     if [ -d "$RUN/pids" ] && run_points "$n" quiet; then continue; fi
     printf 'solve: chapter %s, %s\n' "$n" "$("chapter_title_$n")"
@@ -456,13 +465,14 @@ cmd_solve() {
 cmd_verify() {
   [ $# -eq 0 ] || die "verify takes no arguments"
   labs_setup
+  solo_lab verify
   service_pid sim >/dev/null 2>&1 &&
     die "verify: the simulator is still writing, so the stages cannot catch up: ./lab down sim, then ./lab verify"
   local s
   for s in mysql onprem cloud azurite cdc replicate sink; do
     p_service "$s" || die "verify: $WHY: $FIX"
   done
-  [ -x "$LABS_VENV_PY" ] || die "verify: the Python venv is missing ($LABS_VENV_PY): run make deps"
+  [ -x "$VENV_PYTHON" ] || die "verify: the Python venv is missing ($VENV_PYTHON): run make deps"
   local topics=() t ddl
   for t in $LABS_TABLES; do topics+=("${DC}_$t"); done
   ddl=$(lab_sql "SELECT GROUP_CONCAT(CONCAT(table_name, '.', column_name)) FROM information_schema.columns
@@ -473,7 +483,7 @@ cmd_verify() {
     "$(onprem_servers)" "$RUN/mysql/root.cnf" "$DC" $LABS_TABLES || failed=1
   verify_link "onprem -> cloud" 60 python3 "$TOP/tests/integration/replicate_check.py" equal \
     "$(onprem_servers)" "$(cloud_servers)" "$(<"$RUN/onprem/cluster.id")" "${topics[@]}" || failed=1
-  verify_link "cloud -> lake" 1 "$LABS_VENV_PY" "$TOP/tests/integration/lake_check.py" equal \
+  verify_link "cloud -> lake" 1 "$VENV_PYTHON" "$TOP/tests/integration/lake_check.py" equal \
     --bootstrap "$(cloud_servers)" --azure "$(azurite_addr)/lake" --key-file "$RUN/secrets/azurite.key" \
     --wait 60 "${topics[@]}" || failed=1
   if [ "$failed" -eq 0 ]; then
@@ -506,7 +516,7 @@ verify_link() {
 
 cmd_lake() {
   labs_setup
-  [ -x "$LABS_VENV_PY" ] || die "lake: the Python venv is missing ($LABS_VENV_PY): run make deps"
+  [ -x "$VENV_PYTHON" ] || die "lake: the Python venv is missing ($VENV_PYTHON): run make deps"
   [ -f "$RUN/secrets/azurite.key" ] || die "lake: azurite has not been started: ./lab up azurite"
   lake "$@"
 }

@@ -24,7 +24,8 @@
 #                                 every LAB_*_PORT in NN000-NN999 (mysql NN307,
 #                                 onprem NN092/NN093, cloud NN192/NN193,
 #                                 azurite NN000, stages NN083-NN086,
-#                                 dashboard NN080), dc01, a 256m Kafka heap
+#                                 dashboard NN080, a trainer's room listener
+#                                 NN194), dc01, a 256m Kafka heap
 #
 # Processes: a suite starts its long-running programs with bg_start, so it
 #   knows their pids and stops only those (never pkill/pgrep by name: a demo
@@ -119,6 +120,7 @@ own_lab() {
   export LAB_SINK_HTTP_PORT=${p}085
   export LAB_RUN_HTTP_PORT=${p}086
   export LAB_DASHBOARD_PORT=${p}080
+  export LAB_ROOM_PORT=${p}194
   export LAB_KAFKA_HEAP=${LAB_KAFKA_HEAP:-256m}
 }
 
