@@ -43,7 +43,6 @@ def attendee_acls(dc):
         acls += [allow(ResourceType.TOPIC, prefix, op) for op in TOPIC_OPERATIONS]
     acls += [allow(ResourceType.TRANSACTIONAL_ID, f"bridgelab-replicate-{dc}-", op)
              for op in (AclOperation.WRITE, AclOperation.DESCRIBE)]
-    acls += [allow(ResourceType.GROUP, f"{dc}", op) for op in (AclOperation.READ, AclOperation.DESCRIBE)]
     acls.append(allow(ResourceType.BROKER, "kafka-cluster", AclOperation.IDEMPOTENT_WRITE, ResourcePatternType.LITERAL))
     return acls
 

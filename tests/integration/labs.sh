@@ -9,8 +9,8 @@
 # numbers, solve from wherever the lab is (a stage killed), and
 # `./lab reset && ./lab solve 9`, after which `./lab check N` passes for
 # every N: `./lab solve N` from a reset lab runs the solutions of chapters
-# 1..N in order, the very steps `solve 9` runs first, so this one walk
-# covers each N.
+# 1..N in order, the very steps `solve 9` runs first, and solve checks each
+# chapter before the next, so this one walk covers each N.
 #   LABS_CAPTURE=DIR  also writes each chapter's actual output to DIR/NN.md
 # time limit: 900
 set -uo pipefail

@@ -22,7 +22,6 @@ trainer() { as trainer 26 "$@"; }
 dc01() { as dc01 27 "$@"; }
 dc02() { as dc02 28 "$@"; }
 ROOM=127.0.0.1:26194
-TRAINER_RUN=$top/build/trainer-test-run
 
 cleanup() {
   local l
@@ -90,7 +89,8 @@ check_eq "the dashboard's room totals are their sum" "$room_totals" "$(dashboard
 check "dc01 has orders at all" test "${dc01_totals%% *}" -gt 0
 
 # ------------------------------------------------------------------ ACLs ---
-# kcat_as DC: a kcat config file for DC's user on the room's listener.
+# kcat_as USER DC: a kcat config file for USER on the room's listener, with
+# DC's password (from ./lab attendees).
 kcat_as() {
   printf 'bootstrap.servers=%s\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanisms=SCRAM-SHA-512\nsasl.username=%s\nsasl.password=%s\n' \
     "$ROOM" "$1" "$(<"$WORK/$2.password")" >"$WORK/$1.kcat"
