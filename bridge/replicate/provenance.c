@@ -6,10 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-int provenance_format(char *out, size_t outlen, const char *cluster, const char *topic, int32_t partition,
-                      int64_t offset) {
-    int n = snprintf(out, outlen, "%s,%s,%d,%lld", cluster, topic, (int)partition, (long long)offset);
+int provenance_prefix(char *out, size_t outlen, const char *cluster, const char *topic, int32_t partition) {
+    int n = snprintf(out, outlen, "%s,%s,%d,", cluster, topic, (int)partition);
     return n < 0 || (size_t)n >= outlen ? -1 : n;
+}
+
+int provenance_complete(char *out, size_t outlen, size_t prefix_len, int64_t offset) {
+    char digits[20];
+    size_t n = 0;
+    uint64_t v = offset < 0 ? 0 : (uint64_t)offset;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (prefix_len + n >= outlen)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        out[prefix_len + i] = digits[n - 1 - i];
+    out[prefix_len + n] = '\0';
+    return (int)(prefix_len + n);
 }
 
 /* A decimal number of [text, end), all digits; 0 or -1. */

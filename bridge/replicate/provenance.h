@@ -26,9 +26,18 @@ struct provenance {
     int64_t offset;
 };
 
-/* Writes the header's value; its length, or -1 when it does not fit. */
-int provenance_format(char *out, size_t outlen, const char *cluster, const char *topic, int32_t partition,
-                      int64_t offset);
+/* The longest value replicate writes: a cluster id and a topic name (249
+ * bytes at most), a partition and an offset. */
+#define PROVENANCE_VALUE_MAX 512
+
+/* Writes what every record of one partition shares,
+ * "<cluster>,<topic>,<partition>,"; its length, or -1 when it does not fit. */
+int provenance_prefix(char *out, size_t outlen, const char *cluster, const char *topic, int32_t partition);
+
+/* Completes the value whose prefix (prefix_len bytes) is in out with a
+ * record's offset, with no printf: it runs once per record copied. The
+ * value's length, or -1 when it does not fit. */
+int provenance_complete(char *out, size_t outlen, size_t prefix_len, int64_t offset);
 
 /* Parses a header's value (not NUL-terminated); 0, or -1 when malformed. */
 int provenance_parse(const void *value, size_t len, struct provenance *out);

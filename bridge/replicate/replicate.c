@@ -69,6 +69,8 @@ struct part {
     int64_t batch_src;     /* the position the open batch reaches; -1: not moved */
     int64_t batch_dst;     /* after its last record delivered in the open batch; -1: none */
     int reset;             /* its stored position is out of the source's range: starts over (apply_resets) */
+    int provenance_len;    /* of the prefix in provenance, which each record copied completes */
+    char provenance[PROVENANCE_VALUE_MAX];
 };
 
 struct topic {
@@ -477,6 +479,12 @@ static int add_partitions(struct replicate *r, struct topic *t, int count) {
             return -1;
         part->topic = t;
         part->partition = t->count;
+        part->provenance_len =
+            provenance_prefix(part->provenance, sizeof part->provenance, r->source_id, t->name, part->partition);
+        if (part->provenance_len < 0) {
+            free(part);
+            return -1;
+        }
         part->slot = &r->slots[replicate_slot_of(t->name, part->partition, r->slot_count)];
         part->committed_src = part->committed_dst = -1;
         if (positions_store_get(r->stored, t->name, part->partition, &part->committed_src, &part->committed_dst) &&
@@ -840,11 +848,9 @@ static enum step take(struct replicate *r, const rd_kafka_message_t *m, char *er
         s->skipped++;
         return STEP_OK;
     }
-    char provenance[512];
-    int n =
-        provenance_format(provenance, sizeof provenance, r->source_id, part->topic->name, part->partition, m->offset);
+    int n = provenance_complete(part->provenance, sizeof part->provenance, (size_t)part->provenance_len, m->offset);
     rd_kafka_headers_t *copy = headers ? rd_kafka_headers_copy(headers) : rd_kafka_headers_new(1);
-    if (n < 0 || !copy || rd_kafka_header_add(copy, PROVENANCE_HEADER, -1, provenance, (ssize_t)n)) {
+    if (n < 0 || !copy || rd_kafka_header_add(copy, PROVENANCE_HEADER, -1, part->provenance, (ssize_t)n)) {
         if (copy)
             rd_kafka_headers_destroy(copy);
         snprintf(err, errlen, "out of memory");

@@ -21,7 +21,9 @@
 static void test_provenance_format_parse(void **state) {
     (void)state;
     char buf[256];
-    int n = provenance_format(buf, sizeof buf, "MHVSV2RHMc7rpBkx9WP9aA", "dc01_sales_orders", 2, 123456789012LL);
+    int prefix = provenance_prefix(buf, sizeof buf, "MHVSV2RHMc7rpBkx9WP9aA", "dc01_sales_orders", 2);
+    assert_string_equal(buf, "MHVSV2RHMc7rpBkx9WP9aA,dc01_sales_orders,2,");
+    int n = provenance_complete(buf, sizeof buf, (size_t)prefix, 123456789012LL);
     assert_string_equal(buf, "MHVSV2RHMc7rpBkx9WP9aA,dc01_sales_orders,2,123456789012");
     assert_int_equal(n, (int)strlen(buf));
     struct provenance p;
@@ -30,7 +32,13 @@ static void test_provenance_format_parse(void **state) {
     assert_string_equal(p.topic, "dc01_sales_orders");
     assert_int_equal(p.partition, 2);
     assert_true(p.offset == 123456789012LL);
-    assert_int_equal(provenance_format(buf, 10, "cluster", "topic", 0, 0), -1);
+    /* The same prefix completed again: the offset before is replaced whole. */
+    assert_int_equal(provenance_complete(buf, sizeof buf, (size_t)prefix, 0), prefix + 1);
+    assert_string_equal(buf, "MHVSV2RHMc7rpBkx9WP9aA,dc01_sales_orders,2,0");
+    assert_int_equal(provenance_complete(buf, sizeof buf, (size_t)prefix, INT64_MAX), prefix + 19);
+    assert_string_equal(buf, "MHVSV2RHMc7rpBkx9WP9aA,dc01_sales_orders,2,9223372036854775807");
+    assert_int_equal(provenance_complete(buf, (size_t)prefix + 2, (size_t)prefix, 10), -1);
+    assert_int_equal(provenance_prefix(buf, 10, "cluster", "topic", 0), -1);
     /* Malformed values are refused, never half-read. */
     const char *bad[] = {"",        "a,b,c",    "a,b,1,2,3", ",t,1,2", "c,,1,2",
                          "c,t,x,2", "c,t,1,-2", "c,t,1,",    "c,t,,2", "c,t,99999999999,1"};
