@@ -136,7 +136,7 @@ $(BIN)/cdc-latency: $(BUILD)/bench/cdc_latency.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
+$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(BUILD)/bench/bench_kafka.o $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 

@@ -16,7 +16,9 @@
 #      poll, every 50 ms); peak RSS (VmHWM); the copy is then counted on
 #      cloud (bin/replicate-load total: exactly the backlog, or a warning);
 #   2. the transactional ceiling: bin/replicate-ceiling committing every
-#      (records / transactions of that round's replicate) records;
+#      (records / transactions of that round's replicate) records; then the
+#      same adding replicate's provenance header to each record (what that
+#      header costs: at 100 B it is about as large as the record);
 #   3. the plain ceiling: the same loop, no transactions;
 #   4. MirrorMaker 2 3.9.1 (bench/mm2.sh): exactly once with its defaults,
 #      exactly once tuned, at-least-once with its defaults, each from the
@@ -29,6 +31,8 @@
 # BENCH_REPLICATE_LATENCY_SECONDS (20) into onprem and reads them
 # read_committed on cloud: readable on cloud − source timestamp, p50/p99/max
 # (the first second left out); replicate's own latency metric beside it.
+# Before it, the same for BENCH_REPLICATE_LATENCY_COLD_SECONDS (10) on the
+# brokers just started, reported as the cold figure.
 # Processes are stopped by pid only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +54,7 @@ MM2_ROUNDS=${BENCH_MM2_ROUNDS:-$ROUNDS}
 MM2_MODES=${BENCH_MM2_MODES:-eos eos-tuned alo}
 LAT_RATE=${BENCH_REPLICATE_LATENCY_RATE:-10000}
 LAT_SECONDS=${BENCH_REPLICATE_LATENCY_SECONDS:-20}
+LAT_COLD_SECONDS=${BENCH_REPLICATE_LATENCY_COLD_SECONDS:-10}
 VERIFY=${BENCH_REPLICATE_VERIFY:-1}
 SETTINGS=${BENCH_REPLICATE_SETTINGS:-}
 TIMEOUT=${BENCH_REPLICATE_TIMEOUT:-900}
@@ -87,8 +92,10 @@ replicate_stop() {
 
 # catch_up TOPIC ROUND: bridge replicate copies the backlog of TOPIC into
 # TOPIC.rROUND; prints "records/s seconds peak-RSS-KiB records bytes
-# transactions start-up-seconds" (start-up: until /metrics shows every
-# partition assigned, read from the same polls).
+# transactions start-up-seconds records/s-from-assigned" (start-up: until
+# /metrics shows every partition assigned, read from the same polls; the
+# last rate is timed from there, as the ceilings are timed from their
+# assignment).
 catch_up() {
   local topic=$1 round=$2 start ready= text records=0 end rss bytes transactions seconds startup deadline
   start=$(now)
@@ -122,13 +129,15 @@ catch_up() {
   fi
   bin/replicate-load drop "$CLOUD_BOOTSTRAP" "$topic\\.r$round"
   awk -v n="$records" -v s="$seconds" -v r="$rss" -v b="$bytes" -v t="$transactions" -v u="$startup" \
-    'BEGIN {printf "%.0f %s %d %d %d %d %s\n", n / s, s, r, n, b, t, u}'
+    'BEGIN {printf "%.0f %s %d %d %d %d %s %.0f\n", n / s, s, r, n, b, t, u, n / (s - u)}'
 }
 
-# ceiling TOPIC DEST [TRANSACTION_SIZE]: prints records/s.
+# ceiling [--provenance] TOPIC DEST [TRANSACTION_SIZE]: prints records/s.
 ceiling() {
-  local line
-  line=$(bin/replicate-ceiling "$ONPREM_BOOTSTRAP" "$CLOUD_BOOTSTRAP" "$@") || die "bin/replicate-ceiling $* failed"
+  local line flag=()
+  [ "$1" != --provenance ] || { flag=("$1") && shift; }
+  line=$(bin/replicate-ceiling "${flag[@]}" "$ONPREM_BOOTSTRAP" "$CLOUD_BOOTSTRAP" "$@") ||
+    die "bin/replicate-ceiling ${flag[*]} $* failed"
   bin/replicate-load drop "$CLOUD_BOOTSTRAP" "${2//./\\.}"
   say "$1: $line"
   sed -n 's/.*: \([0-9]*\) records\/s, .*/\1/p' <<<"$line"
@@ -150,30 +159,52 @@ fi
 # --- latency at a steady rate, first: on a quiet lab ---------------------
 # Measured before the catch-ups: their topics, dropped after each round, are
 # deleted by the brokers a minute later, and that I/O would be measured too.
-lat_topic=bench_repl_latency
-bin/replicate-load fill "$ONPREM_BOOTSTRAP" "$lat_topic" "$PARTITIONS" 0 100 >/dev/null ||
-  die "creating $lat_topic failed"
-replicate_start bench-latency "$lat_topic" '${topic}.live'
-deadline=$((SECONDS + 60))
-until [ "$(metric bridgelab_replicate_partitions "$(curl -s --max-time 2 "http://$HTTP/metrics" || true)")" = "$PARTITIONS" ]; do
-  replicate_alive
-  [ "$SECONDS" -lt "$deadline" ] || die "replicate did not take $lat_topic within 60 s: read $WORK/replicate.log"
-  sleep 0.1
-done
-say "latency: $LAT_RATE records/s for $LAT_SECONDS s through bridge replicate"
-lat_line=$(bin/replicate-load latency "$ONPREM_BOOTSTRAP" "$CLOUD_BOOTSTRAP" "$lat_topic" "$lat_topic.live" \
-  "$LAT_RATE" "$LAT_SECONDS") || die "the latency run failed"
-text=$(curl -s --max-time 2 "http://$HTTP/metrics" || true)
-own_p50=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.5"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
-own_p99=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.99"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
-lat_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$replicate_pid/status")
-replicate_stop
-say "$lat_line; replicate's own metric (source timestamp → delivered, before the commit): p50 $own_p50 ms, p99 $own_p99 ms; peak RSS $(mib "$lat_rss") MiB"
-lat_p50=$(sed -n 's/.* p50 \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
-lat_p99=$(sed -n 's/.* p99 \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
-lat_max=$(sed -n 's/.* max \([0-9.]*\) ms .*/\1/p' <<<"$lat_line")
-lat_unread=$(sed -n 's/.*(\([0-9]*\) not read)$/\1/p' <<<"$lat_line")
-bin/replicate-load drop "$CLOUD_BOOTSTRAP" 'bench_repl_latency\.live'
+# Two runs, each a topic and a replicator of its own: the first on brokers
+# just started (their JIT has not yet compiled the transactional paths: the
+# first seconds are slow, measured here at up to 1.2 s), reported as such;
+# the second is the one the goal is judged on.
+# latency_run NAME SECONDS: prints replicate-load's latency line, then
+# replicate's own p50 and p99 (ms) and its peak RSS (KiB) on a second line.
+latency_run() {
+  local topic=bench_repl_latency_$1 deadline line text own_p50 own_p99 rss
+  bin/replicate-load fill "$ONPREM_BOOTSTRAP" "$topic" "$PARTITIONS" 0 100 >/dev/null || die "creating $topic failed"
+  replicate_start "bench-latency-$1" "$topic" '${topic}.live'
+  deadline=$((SECONDS + 60))
+  until [ "$(metric bridgelab_replicate_partitions "$(curl -s --max-time 2 "http://$HTTP/metrics" || true)")" = "$PARTITIONS" ]; do
+    replicate_alive
+    [ "$SECONDS" -lt "$deadline" ] || die "replicate did not take $topic within 60 s: read $WORK/replicate.log"
+    sleep 0.1
+  done
+  say "latency ($1): $LAT_RATE records/s for $2 s through bridge replicate"
+  line=$(bin/replicate-load latency "$ONPREM_BOOTSTRAP" "$CLOUD_BOOTSTRAP" "$topic" "$topic.live" "$LAT_RATE" "$2") ||
+    die "the latency run ($1) failed"
+  text=$(curl -s --max-time 2 "http://$HTTP/metrics" || true)
+  own_p50=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.5"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
+  own_p99=$(awk -v s="$(metric 'bridgelab_replicate_latency_seconds{quantile="0.99"}' "$text")" 'BEGIN {printf "%.1f", s * 1000}')
+  rss=$(awk '/^VmHWM/ {print $2}' "/proc/$replicate_pid/status")
+  replicate_stop
+  say "latency ($1): $line; replicate's own metric (source timestamp → delivered, before the commit): p50 $own_p50 ms, p99 $own_p99 ms; peak RSS $(mib "$rss") MiB"
+  bin/replicate-load drop "$CLOUD_BOOTSTRAP" "${topic}\\.live"
+  printf '%s\n%s %s %s\n' "$line" "$own_p50" "$own_p99" "$rss"
+}
+# latency_field LINE p50|p99|max|unread
+latency_field() {
+  case $2 in
+    unread) sed -n 's/.*(\([0-9]*\) not read)$/\1/p' <<<"$1" ;;
+    *) sed -n "s/.* $2 \([0-9.]*\) ms .*/\1/p" <<<"$1" ;;
+  esac
+}
+latency_run cold "$LAT_COLD_SECONDS" >"$WORK/latency-cold"
+latency_run warm "$LAT_SECONDS" >"$WORK/latency-warm"
+cold_line=$(sed -n 1p "$WORK/latency-cold")
+read -r _ _ cold_rss < <(sed -n 2p "$WORK/latency-cold")
+lat_line=$(sed -n 1p "$WORK/latency-warm")
+read -r own_p50 own_p99 lat_rss < <(sed -n 2p "$WORK/latency-warm")
+lat_rss=$(printf '%s\n%s\n' "$lat_rss" "$cold_rss" | highest)
+lat_p50=$(latency_field "$lat_line" p50)
+lat_p99=$(latency_field "$lat_line" p99)
+lat_max=$(latency_field "$lat_line" max)
+lat_unread=$(latency_field "$lat_line" unread)
 
 # --- catch-up, per size ------------------------------------------------------
 warmed=0
@@ -200,6 +231,7 @@ for size in $SIZES; do
     txn_size=$((records / (transactions > 0 ? transactions : 1)))
     echo "$txn_size" >>"$WORK/txn-size-$size"
     ceiling "$topic" "$topic.txn$round" "$txn_size" >>"$WORK/ceiling-txn-$size"
+    ceiling --provenance "$topic" "$topic.txnp$round" "$txn_size" >>"$WORK/ceiling-txnp-$size"
     ceiling "$topic" "$topic.plain$round" >>"$WORK/ceiling-$size"
     if [ "$MM2" != 0 ] && [ "$round" -le "$MM2_ROUNDS" ]; then
       for mode in $MM2_MODES; do
@@ -210,7 +242,7 @@ for size in $SIZES; do
   bin/replicate-load drop "$ONPREM_BOOTSTRAP" "$topic" # the next size's backlog gets the disk
 done
 for size in $SIZES; do
-  for f in replicate txn-size ceiling-txn ceiling; do
+  for f in replicate txn-size ceiling-txn ceiling-txnp ceiling; do
     [ "$(wc -l <"$WORK/$f-$size" 2>/dev/null || echo 0)" -eq "$ROUNDS" ] ||
       die "$WORK/$f-$size does not hold $ROUNDS rounds: the catch-up of $size-byte records did not finish"
   done
@@ -236,10 +268,13 @@ size_table() {
   echo
   echo "| what | records/s | MB/s | bridge replicate vs it | peak RSS |"
   echo "| --- | --- | --- | --- | --- |"
-  row "**bridge replicate**, exactly once (median of $ROUNDS, from its start; $startup s of it until its partitions were assigned; $txn_size records a transaction)" "$rate" "" "$(mib "$rss") MiB"
+  row "**bridge replicate**, exactly once, timed as the ceilings are: from its partitions assigned (median of $ROUNDS; $txn_size records a transaction)" "$assigned_rate" "" "$(mib "$rss") MiB"
+  row "bridge replicate, the same rounds timed from its start ($startup s of it until its partitions were assigned)" "$rate" "" ""
   row "transactional ceiling: librdkafka consume→produce, a commit every $txn_size records (median of $ROUNDS)" \
-    "$txn" "$(pct "$rate" "$txn") (goal ≥ 80 %)" ""
-  row "plain ceiling: the same loop, no transactions (median of $ROUNDS)" "$plain" "$(pct "$rate" "$plain")" ""
+    "$txn" "$(pct "$assigned_rate" "$txn") (goal ≥ 80 %)" ""
+  row "the transactional ceiling adding replicate's provenance header to each record (median of $ROUNDS)" \
+    "$txnp" "$(pct "$assigned_rate" "$txnp")" ""
+  row "plain ceiling: the same loop, no transactions (median of $ROUNDS)" "$plain" "$(pct "$assigned_rate" "$plain")" ""
   [ "$MM2" != 0 ] || return 0
   for mode in $MM2_MODES; do
     f=$WORK/mm2-$mode-bench_repl_$size
@@ -255,19 +290,23 @@ size_table() {
 }
 tables=
 ceiling_ratios=
+provenance_ratios=
 mm2_ratios=
 rss_all=$lat_rss
 mm2_rss_all=0
 for size in $SIZES; do
   read -r total bytes <"$WORK/backlog-$size"
   rate=$(awk '{print $1}' "$WORK/replicate-$size" | median)
+  assigned_rate=$(awk '{print $8}' "$WORK/replicate-$size" | median)
   rss=$(awk '{print $3}' "$WORK/replicate-$size" | highest)
   startup=$(awk '{print $7}' "$WORK/replicate-$size" | median | awk '{printf "%.1f", $1}')
   rss_all=$(printf '%s\n%s\n' "$rss_all" "$rss" | highest)
   txn_size=$(median <"$WORK/txn-size-$size")
   txn=$(median <"$WORK/ceiling-txn-$size")
+  txnp=$(median <"$WORK/ceiling-txnp-$size")
   plain=$(median <"$WORK/ceiling-$size")
-  ceiling_ratios+="$(ratio "$rate" "$txn") "
+  ceiling_ratios+="$(ratio "$assigned_rate" "$txn") "
+  provenance_ratios+="$(ratio "$assigned_rate" "$txnp") "
   tables+=$(size_table)$'\n\n'
   if [ "$MM2" != 0 ]; then
     mm2_rss_all=$(cat "$WORK"/mm2-*-"bench_repl_$size" | awk '{print $4}' | cat - <(echo "$mm2_rss_all") | highest)
@@ -277,6 +316,7 @@ for size in $SIZES; do
   fi
 done
 worst_ceiling=$(tr ' ' '\n' <<<"$ceiling_ratios" | grep . | lowest)
+worst_provenance=$(tr ' ' '\n' <<<"$provenance_ratios" | grep . | lowest)
 worst_mm2=$(tr ' ' '\n' <<<"$mm2_ratios" | grep . | lowest || true)
 if [ -n "$worst_mm2" ]; then
   mm2_goal="$(awk -v r="$worst_mm2" 'BEGIN {printf "%.1f×", r}') (the lower of the sizes) | $(met "$worst_mm2 >= 5")"
@@ -300,19 +340,23 @@ cat <<MD
 Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`bench/run replicate\` for this section alone): $(nproc) cores,
 everything on one machine — both Kafka clusters (3.9.2, one KRaft node each), the copier measured and the load
 tools; bridge replicate at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?').
-Catch-up of a backlog already on onprem into fresh topics on cloud, timed from the copier's start — bridge replicate
-until its /metrics count every record committed; the ceilings (topics made first) until the last record is delivered
-or committed; MirrorMaker 2 from the JVM's start until a read_committed consumer on cloud has read every record.
+Catch-up of a backlog already on onprem into fresh topics on cloud. The ceilings are timed from their assignment (their
+topics made and their producer ready first) until the last record is delivered or committed, and bridge replicate
+likewise from its partitions assigned (its /metrics, polled every 50 ms) until its /metrics count every record
+committed; the ratios to the ceilings use that rate. Its rate from its start is given too, and is the one set beside
+MirrorMaker 2, timed from the JVM's start until a read_committed consumer on cloud has read every record.
 
 ${tables}${mm2_text}| goal | measured | |
 | --- | --- | --- |
-| ≥ 80 % of the transactional ceiling | $(awk -v r="$worst_ceiling" 'BEGIN {printf "%.0f %%", 100 * r}') (the lower of the sizes) | $(met "$worst_ceiling >= 0.8") |
+| ≥ 80 % of the transactional ceiling | $(awk -v r="$worst_ceiling" 'BEGIN {printf "%.0f %%", 100 * r}') (the lower of the sizes; of the ceiling carrying the provenance header too: $(awk -v r="$worst_provenance" 'BEGIN {printf "%.0f %%", 100 * r}')) | $(met "$worst_ceiling >= 0.8") |
 | ≥ 5× MirrorMaker 2 exactly once, tuned | $mm2_goal |
-| replication latency p99 < 250 ms at $LAT_RATE records/s | p50 $lat_p50 ms, p99 $lat_p99 ms, max $lat_max ms ($lat_unread not read) | $(met "${lat_p99:-9999} < 250 && ${lat_unread:-1} == 0") |
+| replication latency p99 < 250 ms at $LAT_RATE records/s | p50 $lat_p50 ms, p99 $lat_p99 ms, max $lat_max ms ($lat_unread not read); on the brokers just started: p50 $(latency_field "$cold_line" p50) ms, p99 $(latency_field "$cold_line" p99) ms | $(met "${lat_p99:-9999} < 250 && ${lat_unread:-1} == 0") |
 | peak RSS < 64 MiB | $(mib "$rss_all") MiB (MirrorMaker 2: $mm2_rss_text) | $(met "$rss_all < 65536") |
 
 Latency: bin/replicate-load writes $LAT_RATE records/s of 100 bytes into onprem ($PARTITIONS partitions) for $LAT_SECONDS s while
 bridge replicate runs, and a read_committed consumer on cloud notes when each becomes readable: readable on cloud −
 the record's source timestamp (its send time, in µs), the first second left out. Replicate's own metric over the
-same minute (source timestamp → delivered on cloud, before the commit): p50 $own_p50 ms, p99 $own_p99 ms.
+same run (source timestamp → delivered on cloud, before the commit): p50 $own_p50 ms, p99 $own_p99 ms. It follows a
+first run of $LAT_COLD_SECONDS s, a topic and a replicator of its own, on the brokers as the lab started them: their JIT has
+not yet compiled the transactional paths, and its first seconds are the slow ones ($cold_line).
 MD

@@ -5,16 +5,19 @@
  * key, value, headers and timestamp, nothing else (no provenance header, no
  * positions, no metrics), with the producer settings replicate uses.
  *
- *   replicate-ceiling SOURCE DEST TOPIC DEST_TOPIC [TRANSACTION_SIZE]
+ *   replicate-ceiling [--provenance] SOURCE DEST TOPIC DEST_TOPIC [TRANSACTION_SIZE]
  *
  * With TRANSACTION_SIZE the producer is transactional and commits every that
  * many records (bench/replicate.sh passes the records per transaction
- * replicate averaged): the floor under any exactly-once copier. DEST_TOPIC is
+ * replicate averaged): the floor under any exactly-once copier. With
+ * --provenance each record also gets the header bridge replicate adds
+ * (bridgelab.provenance: source cluster id, topic, partition, offset, made
+ * the way replicate makes it): what that header costs. DEST_TOPIC is
  * created first with the source's partition count (it must not exist); the
  * clock starts after that, at the assignment, and stops when the last
  * record is delivered (plain) or committed (transactional), the source read
  * to the end offsets it had at the start. Prints one line:
- *   ceiling[ (transactional, T records a transaction)]: N records, B bytes in S s: R records/s, M MB/s
+ *   ceiling[ (transactional, T records a transaction)][ with provenance]: N records, B bytes in S s: R records/s, M MB/s
  * (B: keys and values, as bridge replicate counts bytes). */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -24,6 +27,7 @@
 #include "bench_kafka.h"
 #include "clock.h"
 #include "fetch_wake.h"
+#include "replicate/provenance.h"
 
 #define MAX_PARTITIONS 1024
 
@@ -47,9 +51,19 @@ static int transactional(rd_kafka_error_t *error, const char *what) {
     return 0;
 }
 
+/* The provenance header's value of each partition: its prefix, completed
+ * by each record's offset. */
+static char provenance[MAX_PARTITIONS][PROVENANCE_VALUE_MAX];
+static int provenance_len[MAX_PARTITIONS];
+
 int main(int argc, char **argv) {
+    int with_provenance = argc > 1 && strcmp(argv[1], "--provenance") == 0;
+    if (with_provenance) {
+        argc--;
+        argv++;
+    }
     if (argc != 5 && argc != 6) {
-        fprintf(stderr, "usage: replicate-ceiling SOURCE DEST TOPIC DEST_TOPIC [TRANSACTION_SIZE]\n");
+        fprintf(stderr, "usage: replicate-ceiling [--provenance] SOURCE DEST TOPIC DEST_TOPIC [TRANSACTION_SIZE]\n");
         return 2;
     }
     const char *source = argv[1], *dest = argv[2], *topic = argv[3], *dest_topic = argv[4];
@@ -126,6 +140,16 @@ int main(int argc, char **argv) {
         }
         rd_kafka_topic_partition_list_add(list, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
     }
+    if (with_provenance) {
+        char *cluster = rd_kafka_clusterid(consumer, 10000);
+        if (!cluster) {
+            fprintf(stderr, "replicate-ceiling: the cluster id of %s did not come\n", source);
+            return 1;
+        }
+        for (int p = 0; p < partitions; p++)
+            provenance_len[p] = provenance_prefix(provenance[p], sizeof provenance[p], cluster, topic, p);
+        rd_kafka_mem_free(consumer, cluster);
+    }
     if (bench_create_topic(producer, dest, dest_topic, partitions) != 0)
         return 1;
     if (per_transaction && !transactional(rd_kafka_init_transactions(producer, 30000), "init"))
@@ -169,6 +193,15 @@ int main(int argc, char **argv) {
         rd_kafka_headers_t *headers = NULL, *copy = NULL;
         if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers)
             copy = rd_kafka_headers_copy(headers);
+        if (with_provenance && p >= 0 && p < partitions) {
+            int n = provenance_complete(provenance[p], sizeof provenance[p], (size_t)provenance_len[p], m->offset);
+            if (!copy)
+                copy = rd_kafka_headers_new(1);
+            if (n < 0 || rd_kafka_header_add(copy, PROVENANCE_HEADER, -1, provenance[p], n)) {
+                fprintf(stderr, "replicate-ceiling: the provenance header of %s [%d] did not fit\n", topic, p);
+                return 1;
+            }
+        }
         int64_t ts = rd_kafka_message_timestamp(m, NULL);
         for (;;) {
             code = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(dest_topic), RD_KAFKA_V_PARTITION(p),
@@ -209,9 +242,11 @@ int main(int argc, char **argv) {
     }
     double elapsed = (clock_mono_us() - started) / 1e6;
     if (!failed) {
-        char how[96] = "";
+        char how[128] = "";
         if (per_transaction)
             snprintf(how, sizeof how, " (transactional, %ld records a transaction)", per_transaction);
+        if (with_provenance)
+            snprintf(how + strlen(how), sizeof how - strlen(how), " with provenance");
         printf("ceiling%s: %lld records, %lld bytes in %.3f s: %.0f records/s, %.1f MB/s\n", how, records, bytes,
                elapsed, (double)records / elapsed, (double)bytes / elapsed / 1e6);
     }
