@@ -12,8 +12,10 @@
 # fresh destination topics (dropped afterwards):
 #   1. bin/bridge replicate, exactly once, a group of its own (no stored
 #      positions: it reads from offset 0) and rename format ${topic}.rN: from
-#      its start until its /metrics count every record committed (one curl a
-#      poll, every 50 ms); peak RSS (VmHWM); the copy is then counted on
+#      its start until its /metrics count every record committed
+#      (bin/replicate-load watch: a poll every 20 ms over one connection; the
+#      curl, awk and sleep processes of a shell poll took ~13 % of the two
+#      cores from the run they timed); peak RSS (VmHWM); the copy is counted on
 #      cloud (bin/replicate-load total: exactly the backlog, or a warning);
 #   2. the transactional ceiling: bin/replicate-ceiling committing every
 #      (records / transactions of that round's replicate) records; then the
@@ -97,28 +99,18 @@ replicate_stop() {
 # last rate is timed from there, as the ceilings are timed from their
 # assignment).
 catch_up() {
-  local topic=$1 round=$2 start ready= text records=0 end rss bytes transactions seconds startup deadline
+  local topic=$1 round=$2 start watched ready end records bytes transactions rss seconds startup
   start=$(now)
-  deadline=$((SECONDS + TIMEOUT))
   replicate_start "bench-$topic-r$round" "$topic" "\${topic}.r$round"
   # Until every record is committed: a backlog written without transactions
   # has no control records, so that is the source end on every partition.
-  while :; do
-    text=$(curl -s --max-time 2 "http://$HTTP/metrics" || true)
-    records=$(metric bridgelab_replicate_records_total "$text")
-    [ -n "$ready" ] || [ "$(metric bridgelab_replicate_partitions "$text")" != "$PARTITIONS" ] || ready=$(now)
-    [ "${records:-0}" -lt "$TOTAL" ] || break
-    replicate_alive
-    [ "$SECONDS" -lt "$deadline" ] || die "replicate round $round: ${records:-0} of $TOTAL records in $TIMEOUT s"
-    sleep 0.05
-  done
-  end=$(now)
-  bytes=$(metric bridgelab_replicate_bytes_total "$text")
-  transactions=$(metric bridgelab_replicate_transactions_total "$text")
+  watched=$(bin/replicate-load watch "$HTTP" "$replicate_pid" "$TOTAL" "$PARTITIONS" "$TIMEOUT") ||
+    die "replicate round $round did not commit the $TOTAL records: read $WORK/replicate.log"
+  read -r _ _ ready _ end _ records _ bytes _ transactions <<<"$watched"
   rss=$(awk '/^VmHWM/ {print $2}' "/proc/$replicate_pid/status")
   replicate_stop
   seconds=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')
-  startup=$(awk -v a="$start" -v b="${ready:-$end}" 'BEGIN {printf "%.3f", b - a}')
+  startup=$(awk -v a="$start" -v b="$ready" 'BEGIN {printf "%.3f", b - a}')
   say "replicate $topic round $round: $records records, $bytes bytes, $transactions transactions in $seconds s" \
     "($startup s of it before every partition was assigned); peak RSS $(mib "$rss") MiB"
   [ "$bytes" = "$BYTES" ] || say "note: replicate counted $bytes bytes, the backlog has $BYTES (keys and values)"
@@ -342,7 +334,7 @@ everything on one machine — both Kafka clusters (3.9.2, one KRaft node each), 
 tools; bridge replicate at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?').
 Catch-up of a backlog already on onprem into fresh topics on cloud. The ceilings are timed from their assignment (their
 topics made and their producer ready first) until the last record is delivered or committed, and bridge replicate
-likewise from its partitions assigned (its /metrics, polled every 50 ms) until its /metrics count every record
+likewise from its partitions assigned (its /metrics, polled every 20 ms by one kept-alive connection) until its /metrics count every record
 committed; the ratios to the ceilings use that rate. Its rate from its start is given too, and is the one set beside
 MirrorMaker 2, timed from the JVM's start until a read_committed consumer on cloud has read every record.
 

@@ -38,9 +38,20 @@
  *       worst latency of each second, to tell a transient from the rule.
  *   replicate-load drop BOOTSTRAP REGEX
  *       deletes every topic whose whole name matches the POSIX extended
- *       REGEX (the benchmark's destination topics, between runs). */
+ *       REGEX (the benchmark's destination topics, between runs).
+ *   replicate-load watch HOST:PORT PID RECORDS PARTITIONS TIMEOUT_S
+ *       polls bridge replicate's /metrics at HOST:PORT every 20 ms over one
+ *       kept-alive libcurl connection (a curl process a poll cost the
+ *       machine more CPU than the measured replicate's own HTTP thread) until
+ *       it counts RECORDS records committed; prints "watch: ready R done D
+ *       records N bytes B transactions T", R when it first showed
+ *       PARTITIONS partitions assigned and D when it showed them all
+ *       committed (the wall clock, seconds since the epoch). 1 when process
+ *       PID exits first or after TIMEOUT_S. */
+#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <signal.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -488,6 +499,79 @@ static int drop(const char *bootstrap, const char *pattern) {
     return rc;
 }
 
+/* --------------------------------------------------------------- watch */
+
+struct page {
+    char text[1 << 16];
+    size_t len;
+};
+
+static size_t page_write(char *data, size_t size, size_t count, void *opaque) {
+    struct page *p = opaque;
+    size_t n = size * count, room = sizeof p->text - 1 - p->len;
+    memcpy(p->text + p->len, data, n < room ? n : room);
+    p->len += n < room ? n : room;
+    p->text[p->len] = '\0';
+    return n;
+}
+
+/* The value of an unlabelled metric in a /metrics page, or -1. */
+static long long metric_value(const char *text, const char *name) {
+    size_t n = strlen(name);
+    for (const char *line = text; line; line = strchr(line, '\n')) {
+        line += *line == '\n';
+        if (strncmp(line, name, n) == 0 && line[n] == ' ')
+            return atoll(line + n + 1);
+    }
+    return -1;
+}
+
+static int watch(const char *address, long long pid, long long records, long long partitions, long long timeout_s) {
+    char url[256];
+    snprintf(url, sizeof url, "http://%s/metrics", address);
+    static struct page page; /* 64 KiB: off the stack */
+    CURL *curl = curl_easy_init();
+    if (!curl) {
+        fprintf(stderr, "replicate-load: libcurl could not be set up\n");
+        return 1;
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, page_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &page);
+    long long deadline = clock_mono_us() + timeout_s * 1000000, ready = 0, committed = -1;
+    int rc = 1;
+    while (clock_mono_us() < deadline) {
+        page.len = 0;
+        page.text[0] = '\0';
+        if (curl_easy_perform(curl) == CURLE_OK) {
+            long long now = clock_wall_us();
+            if (!ready && metric_value(page.text, "bridgelab_replicate_partitions") == partitions)
+                ready = now;
+            committed = metric_value(page.text, "bridgelab_replicate_records_total");
+            if (committed >= records) {
+                printf("watch: ready %lld.%06lld done %lld.%06lld records %lld bytes %lld transactions %lld\n",
+                       (ready ? ready : now) / 1000000, (ready ? ready : now) % 1000000, now / 1000000, now % 1000000,
+                       committed, metric_value(page.text, "bridgelab_replicate_bytes_total"),
+                       metric_value(page.text, "bridgelab_replicate_transactions_total"));
+                rc = 0;
+                break;
+            }
+        }
+        if (kill((pid_t)pid, 0) != 0) {
+            fprintf(stderr, "replicate-load: process %lld exited with %lld of %lld records committed\n", pid,
+                    committed < 0 ? 0 : committed, records);
+            break;
+        }
+        clock_sleep_ms(20);
+    }
+    if (rc != 0 && clock_mono_us() >= deadline)
+        fprintf(stderr, "replicate-load: %lld of %lld records committed in %lld s\n", committed < 0 ? 0 : committed,
+                records, timeout_s);
+    curl_easy_cleanup(curl);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     bench_init("replicate-load");
     const char *mode = argc > 1 ? argv[1] : "";
@@ -503,11 +587,14 @@ int main(int argc, char **argv) {
         return latency(argv[2], argv[3], argv[4], argv[5], atoll(argv[6]), atoll(argv[7]));
     if (strcmp(mode, "drop") == 0 && argc == 4)
         return drop(argv[2], argv[3]);
+    if (strcmp(mode, "watch") == 0 && argc == 7)
+        return watch(argv[2], atoll(argv[3]), atoll(argv[4]), atoll(argv[5]), atoll(argv[6]));
     fprintf(stderr, "usage: replicate-load fill BOOTSTRAP TOPIC PARTITIONS RECORDS VALUE_BYTES\n"
                     "       replicate-load events BOOTSTRAP TOPIC PARTITIONS RECORDS\n"
                     "       replicate-load count BOOTSTRAP TOPIC RECORDS TIMEOUT_S\n"
                     "       replicate-load total BOOTSTRAP TOPIC\n"
                     "       replicate-load latency SOURCE DEST TOPIC DEST_TOPIC RATE SECONDS\n"
-                    "       replicate-load drop BOOTSTRAP REGEX\n");
+                    "       replicate-load drop BOOTSTRAP REGEX\n"
+                    "       replicate-load watch HOST:PORT PID RECORDS PARTITIONS TIMEOUT_S\n");
     return 2;
 }
