@@ -16,11 +16,18 @@ BUILD := build/asan
 BIN := $(BUILD)/bin
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT := -O1
+# ASan keeps its own allocator.
+ALLOC :=
+ALLOC_LIBS :=
 else
 BUILD := build/release
 BIN := bin
 SANFLAGS :=
 OPT := -O2
+# bin/bridge and the ceilings beside it allocate with jemalloc, with the
+# settings of common/allocator.c (why: there).
+ALLOC := $(BUILD)/common/allocator.o
+ALLOC_LIBS := -ljemalloc
 endif
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -43,7 +50,7 @@ CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-COMMON_SRC := $(wildcard common/*.c)
+COMMON_SRC := $(filter-out common/allocator.c,$(wildcard common/*.c))
 SIM_LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 # bridge/ itself is the binary's face (main.c, cmd_*.c); one folder per stage
 # (bridge/cdc/, ...). A stage includes its own headers plainly, the face
@@ -116,9 +123,9 @@ $(BUILD)/tests/dashboard_fake: $(BUILD)/tests/integration/dashboard_fake.o $(DAS
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
 
-$(BIN)/bridge: $(BUILD)/bridge/main.o $(BRIDGE_LIB) $(COMMON_LIB)
+$(BIN)/bridge: $(BUILD)/bridge/main.o $(ALLOC) $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(ALLOC_LIBS) -lpthread -lm -o $@
 
 $(BIN)/sim: $(BUILD)/sim/main.o $(SIM_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -128,17 +135,17 @@ $(BIN)/sim-ceiling: $(BUILD)/bench/sim_ceiling.o $(SIM_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(MYSQL_LIBS) -lpthread -lm -o $@
 
-$(BIN)/kafka-ceiling: $(BUILD)/bench/kafka_ceiling.o
+$(BIN)/kafka-ceiling: $(BUILD)/bench/kafka_ceiling.o $(ALLOC)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(ALLOC_LIBS) -lpthread -lm -o $@
 
 $(BIN)/cdc-latency: $(BUILD)/bench/cdc_latency.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
 
-$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(BUILD)/bench/bench_kafka.o $(BRIDGE_LIB) $(COMMON_LIB)
+$(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(ALLOC) $(BUILD)/bench/bench_kafka.o $(BRIDGE_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(ALLOC_LIBS) -lpthread -lm -o $@
 
 $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
@@ -146,9 +153,9 @@ $(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafk
 
 # The lake's files rewritten by plain loops (libcurl; write, fsync, rename),
 # for bench/sink.sh; common/ gives it the reading, the signature and the codecs.
-$(BIN)/sink-ceiling: $(BUILD)/bench/sink_ceiling.o $(COMMON_LIB)
+$(BIN)/sink-ceiling: $(BUILD)/bench/sink_ceiling.o $(ALLOC) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(ALLOC_LIBS) -lpthread -lm -o $@
 
 # The sink's Parquet writer alone, for bench/formats.sh.
 $(BIN)/parquet-rows: $(BUILD)/bench/parquet_rows.o $(BRIDGE_LIB) $(COMMON_LIB)

@@ -1,9 +1,7 @@
 /* bridge: one binary, one subcommand per stage of the pipeline, in git's
  * manner: a table maps each name to the function that runs it, and
  * `bridge --help` falls out of the table. */
-#include <malloc.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -31,14 +29,6 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-    /* glibc gives each thread that allocates an arena of its own, and each
-     * arena keeps what its thread freed. With librdkafka's threads that came
-     * to 75 MiB peak RSS for replicate's catch-up of 1 M records, against
-     * 51 MiB with two arenas and no slower (measured on librdkafka 2.0.2,
-     * 3 rounds each). Set before any thread starts; MALLOC_ARENA_MAX chooses
-     * another bound. */
-    if (!getenv("MALLOC_ARENA_MAX"))
-        mallopt(M_ARENA_MAX, 2);
     log_init("bridge");
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);

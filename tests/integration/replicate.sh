@@ -456,5 +456,11 @@ check_lab_service replicate
 check "bridge --help lists replicate" grep -q "^  replicate" "$WORK/help"
 "$BRIDGE" replicate --help >"$WORK/help" 2>&1
 check "bridge replicate --help lists the keys" grep -q "replicate.topics.include" "$WORK/help"
+# The release build (bin/, not the sanitized one tested above) allocates
+# with jemalloc and the settings of common/allocator.c.
+MALLOC_CONF=stats_print:true bin/bridge --help >/dev/null 2>"$WORK/allocator"
+check "bin/bridge allocates with jemalloc: one arena, thread cache to 4096 bytes, dirty pages kept 100 ms" \
+  bash -c "grep -q '^  opt.narenas: 1\$' '$WORK/allocator' && grep -q '^  opt.tcache_max: 4096\$' '$WORK/allocator' &&
+    grep -q '^  opt.dirty_decay_ms: 100 ' '$WORK/allocator'"
 check "a demo's replicate on this machine (pid $demo_pid) was left alone" running "$demo_pid"
 tap_finish
