@@ -91,6 +91,9 @@ $(BUILD)/tests/unit/%.o: EXTRA_CFLAGS = $(CMOCKA_CFLAGS) -Idashboard
 
 $(BUILD)/tests/integration/dashboard_fake.o: EXTRA_CFLAGS = $(DASH_CFLAGS) -Idashboard
 
+# replicate-load reads /metrics with the dashboard's parser.
+$(BUILD)/bench/replicate_load.o: EXTRA_CFLAGS = -Idashboard
+
 $(COMMON_LIB): $(COMMON_SRC:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -147,9 +150,9 @@ $(BIN)/replicate-ceiling: $(BUILD)/bench/replicate_ceiling.o $(ALLOC) $(BUILD)/b
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) $(ALLOC_LIBS) -lpthread -lm -o $@
 
-$(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafka.o $(COMMON_LIB)
+$(BIN)/replicate-load: $(BUILD)/bench/replicate_load.o $(BUILD)/bench/bench_kafka.o $(DASH_LIB) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $^ $(BRIDGE_LIBS) -lpthread -lm -o $@
+	$(CC) $(LDFLAGS_ALL) $^ $(DASH_LIBS) -lpthread -lm -o $@
 
 # The lake's files rewritten by plain loops (libcurl; write, fsync, rename),
 # for bench/sink.sh; common/ gives it the reading, the signature and the codecs.

@@ -61,6 +61,7 @@
 
 #include "bench_kafka.h"
 #include "clock.h"
+#include "pipeline.h"
 
 #define MAX_PARTITIONS 1024
 #define WARMUP_US 1000000LL
@@ -508,22 +509,18 @@ struct page {
 
 static size_t page_write(char *data, size_t size, size_t count, void *opaque) {
     struct page *p = opaque;
-    size_t n = size * count, room = sizeof p->text - 1 - p->len;
-    memcpy(p->text + p->len, data, n < room ? n : room);
-    p->len += n < room ? n : room;
+    size_t n = size * count, room = sizeof p->text - 1 - p->len, kept = n < room ? n : room;
+    memcpy(p->text + p->len, data, kept);
+    p->len += kept;
     p->text[p->len] = '\0';
     return n;
 }
 
-/* The value of an unlabelled metric in a /metrics page, or -1. */
+/* The value of an unlabelled metric in a /metrics page (the dashboard's
+ * parser), or -1. */
 static long long metric_value(const char *text, const char *name) {
-    size_t n = strlen(name);
-    for (const char *line = text; line; line = strchr(line, '\n')) {
-        line += *line == '\n';
-        if (strncmp(line, name, n) == 0 && line[n] == ' ')
-            return atoll(line + n + 1);
-    }
-    return -1;
+    double v;
+    return pipeline_metric(text, name, NULL, &v) > 0 ? (long long)v : -1;
 }
 
 static int watch(const char *address, long long pid, long long records, long long partitions, long long timeout_s) {
@@ -546,12 +543,12 @@ static int watch(const char *address, long long pid, long long records, long lon
         page.text[0] = '\0';
         if (curl_easy_perform(curl) == CURLE_OK) {
             long long now = clock_wall_us();
-            if (!ready && metric_value(page.text, "bridgelab_replicate_partitions") == partitions)
-                ready = now;
             committed = metric_value(page.text, "bridgelab_replicate_records_total");
+            if (!ready && (committed >= records || metric_value(page.text, "bridgelab_replicate_partitions") == partitions))
+                ready = now;
             if (committed >= records) {
                 printf("watch: ready %lld.%06lld done %lld.%06lld records %lld bytes %lld transactions %lld\n",
-                       (ready ? ready : now) / 1000000, (ready ? ready : now) % 1000000, now / 1000000, now % 1000000,
+                       ready / 1000000, ready % 1000000, now / 1000000, now % 1000000,
                        committed, metric_value(page.text, "bridgelab_replicate_bytes_total"),
                        metric_value(page.text, "bridgelab_replicate_transactions_total"));
                 rc = 0;
