@@ -15,6 +15,8 @@ long long clock_wall_ms(void) { return ms_of(CLOCK_REALTIME); }
 
 long long clock_mono_ms(void) { return ms_of(CLOCK_MONOTONIC); }
 
+long long clock_coarse_ms(void) { return ms_of(CLOCK_MONOTONIC_COARSE); }
+
 static long long us_of(clockid_t id) {
     struct timespec ts;
     clock_gettime(id, &ts);

@@ -17,6 +17,11 @@ long long clock_wall_ms(void);
 /* Milliseconds on CLOCK_MONOTONIC: only differences mean anything. */
 long long clock_mono_ms(void);
 
+/* CLOCK_MONOTONIC_COARSE in milliseconds: it moves once a kernel tick (4 ms
+ * here) and costs a sixth of a precise reading (3.5 against 22 ns measured
+ * here), for a per-record choice of whether to take one. */
+long long clock_coarse_ms(void);
+
 /* The same in microseconds, for timings finer than a millisecond (benchmarks). */
 long long clock_wall_us(void);
 long long clock_mono_us(void);

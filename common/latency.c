@@ -3,6 +3,7 @@
  * adding a sample stays O(1) on the replication path. */
 #include "latency.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 struct sample {
@@ -10,6 +11,7 @@ struct sample {
 };
 
 struct latency {
+    pthread_mutex_t lock;
     struct sample *ring;
     size_t capacity, next, count;
 };
@@ -18,6 +20,7 @@ struct latency *latency_new(size_t capacity) {
     struct latency *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;
+    pthread_mutex_init(&l->lock, NULL);
     l->capacity = capacity ? capacity : 1;
     l->ring = calloc(l->capacity, sizeof *l->ring);
     if (!l->ring) {
@@ -30,16 +33,19 @@ struct latency *latency_new(size_t capacity) {
 void latency_free(struct latency *l) {
     if (!l)
         return;
+    pthread_mutex_destroy(&l->lock);
     free(l->ring);
     free(l);
 }
 
 void latency_add(struct latency *l, long long now_ms, long long latency_ms) {
+    pthread_mutex_lock(&l->lock);
     l->ring[l->next].at_ms = now_ms;
     l->ring[l->next].latency_ms = latency_ms < 0 ? 0 : latency_ms;
     l->next = (l->next + 1) % l->capacity;
     if (l->count < l->capacity)
         l->count++;
+    pthread_mutex_unlock(&l->lock);
 }
 
 static int compare(const void *a, const void *b) {
@@ -47,15 +53,17 @@ static int compare(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-size_t latency_quantiles(const struct latency *l, long long now_ms, long long window_ms, const double *q, size_t count,
+size_t latency_quantiles(struct latency *l, long long now_ms, long long window_ms, const double *q, size_t count,
                          double *out) {
-    long long *values = malloc((l->count ? l->count : 1) * sizeof *values);
+    long long *values = malloc(l->capacity * sizeof *values);
     if (!values)
         return 0;
     size_t n = 0;
+    pthread_mutex_lock(&l->lock);
     for (size_t i = 0; i < l->count; i++)
         if (l->ring[i].at_ms > now_ms - window_ms)
             values[n++] = l->ring[i].latency_ms;
+    pthread_mutex_unlock(&l->lock);
     if (n) {
         qsort(values, n, sizeof *values, compare);
         for (size_t i = 0; i < count; i++) {

@@ -446,8 +446,8 @@ void uploader_stats_read(struct uploader *u, struct uploader_stats *out) {
     *out = u->stats;
     out->queued_bytes = u->queued_bytes;
     out->queued_jobs = u->queued_jobs;
-    out->latency_samples = latency_quantiles(u->latency, clock_wall_ms(), LATENCY_WINDOW_MS, q, 2, v);
     pthread_mutex_unlock(&u->lock);
+    out->latency_samples = latency_quantiles(u->latency, clock_wall_ms(), LATENCY_WINDOW_MS, q, 2, v);
     out->latency_p50_ms = v[0];
     out->latency_p99_ms = v[1];
 }

@@ -25,6 +25,21 @@ static void test_mono_never_goes_back(void **state) {
     }
 }
 
+/* The coarse clock is the monotonic one read at the last tick: never ahead
+ * of it, never a tick (4 ms here; 50 ms allowed) behind, never back. */
+static void test_coarse_trails_mono(void **state) {
+    (void)state;
+    long long prev = clock_coarse_ms();
+    for (int i = 0; i < 100000; i++) {
+        long long coarse = clock_coarse_ms();
+        long long mono = clock_mono_ms();
+        assert_true(coarse >= prev);
+        assert_true(coarse <= mono);
+        assert_true(coarse >= mono - 50);
+        prev = coarse;
+    }
+}
+
 static void test_wall_is_epoch_ms(void **state) {
     (void)state;
     long long before = (long long)time(NULL) * 1000;
@@ -153,6 +168,7 @@ static void test_signal_ends_sleep(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mono_never_goes_back),
+        cmocka_unit_test(test_coarse_trails_mono),
         cmocka_unit_test(test_wall_is_epoch_ms),
         cmocka_unit_test(test_wall_ns_is_the_same_clock),
         cmocka_unit_test(test_sleep_lasts_at_least),

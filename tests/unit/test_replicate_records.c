@@ -1,6 +1,7 @@
 /* Unit tests for the pure parts of bridge/replicate: the provenance header
  * (format, parse, loop detection), the offsets topic's keys and values and
- * the store of positions, the batching rule and the latency window. */
+ * the store of positions, the batching rule and the latency window (shared by two threads). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,33 @@ static void test_latency(void **state) {
     latency_free(l);
 }
 
+/* One thread adds while another reads, as the engine and /metrics do: every
+ * read sees whole samples (each is its own latency, 1..1000 ms), and the ring
+ * ends full. */
+static void *add_many(void *arg) {
+    struct latency *l = arg;
+    for (int i = 0; i < 200000; i++)
+        latency_add(l, 1000000 + i / 100, 1 + i % 1000);
+    return NULL;
+}
+
+static void test_latency_shared(void **state) {
+    (void)state;
+    struct latency *l = latency_new(4096);
+    pthread_t adder;
+    assert_int_equal(pthread_create(&adder, NULL, add_many, l), 0);
+    const double q[] = {0.0, 1.0};
+    for (int i = 0; i < 200; i++) {
+        double out[2] = {1, 1000};
+        latency_quantiles(l, 1000000 + 2000, 1000000, q, 2, out);
+        assert_true(out[0] >= 1 && out[1] <= 1000 && out[0] <= out[1]);
+    }
+    assert_int_equal(pthread_join(adder, NULL), 0);
+    double out[2];
+    assert_int_equal(latency_quantiles(l, 1000000 + 2000, 1000000, q, 2, out), 4096);
+    latency_free(l);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_provenance_format_parse),
@@ -198,6 +226,7 @@ int main(void) {
         cmocka_unit_test(test_positions_store),
         cmocka_unit_test(test_batch_rule),
         cmocka_unit_test(test_latency),
+        cmocka_unit_test(test_latency_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
