@@ -18,13 +18,11 @@
 enum { ID, QTY, TOTAL, PRICE, WIDE, UBIG, RATIO, AMOUNT, NAME, RAW, FLAG, DAY, DUR, PLACED, COLUMNS };
 
 static const struct parquet_column columns[COLUMNS] = {
-    {"id", PARQUET_INT32, 0, 0, 0},        {"qty", PARQUET_INT32, 0, 0, 1},
-    {"total", PARQUET_INT64, 0, 0, 1},     {"price", PARQUET_DECIMAL, 10, 2, 1},
-    {"wide", PARQUET_DECIMAL, 65, 30, 1},  {"ubig", PARQUET_DECIMAL, 20, 0, 1},
-    {"ratio", PARQUET_FLOAT, 0, 0, 1},     {"amount", PARQUET_DOUBLE, 0, 0, 1},
-    {"name", PARQUET_STRING, 0, 0, 1},     {"raw", PARQUET_BYTES, 0, 0, 1},
-    {"flag", PARQUET_BOOLEAN, 0, 0, 1},    {"day", PARQUET_DATE, 0, 0, 1},
-    {"dur", PARQUET_STRING, 0, 0, 1},      {"placed", PARQUET_TIMESTAMP, 0, 0, 1},
+    {"id", PARQUET_INT32, 0, 0, 0},       {"qty", PARQUET_INT32, 0, 0, 1},        {"total", PARQUET_INT64, 0, 0, 1},
+    {"price", PARQUET_DECIMAL, 10, 2, 1}, {"wide", PARQUET_DECIMAL, 65, 30, 1},   {"ubig", PARQUET_DECIMAL, 20, 0, 1},
+    {"ratio", PARQUET_FLOAT, 0, 0, 1},    {"amount", PARQUET_DOUBLE, 0, 0, 1},    {"name", PARQUET_STRING, 0, 0, 1},
+    {"raw", PARQUET_BYTES, 0, 0, 1},      {"flag", PARQUET_BOOLEAN, 0, 0, 1},     {"day", PARQUET_DATE, 0, 0, 1},
+    {"dur", PARQUET_STRING, 0, 0, 1},     {"placed", PARQUET_TIMESTAMP, 0, 0, 1},
 };
 
 /* One row's values, made before the clock starts. */

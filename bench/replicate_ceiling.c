@@ -17,8 +17,9 @@
  * clock starts after that, at the assignment, and stops when the last
  * record is delivered (plain) or committed (transactional), the source read
  * to the end offsets it had at the start. Prints one line:
- *   ceiling[ (transactional, T records a transaction)][ with provenance]: N records, B bytes in S s: R records/s, M MB/s
- * (B: keys and values, as bridge replicate counts bytes). */
+ *   ceiling[ (transactional, T records a transaction)][ with provenance]:
+ *     N records, B bytes in S s: R records/s, M MB/s
+ * (on one line; B: keys and values, as bridge replicate counts bytes). */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -51,8 +51,8 @@
 #include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
-#include <signal.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,12 +544,13 @@ static int watch(const char *address, long long pid, long long records, long lon
         if (curl_easy_perform(curl) == CURLE_OK) {
             long long now = clock_wall_us();
             committed = metric_value(page.text, "bridgelab_replicate_records_total");
-            if (!ready && (committed >= records || metric_value(page.text, "bridgelab_replicate_partitions") == partitions))
+            if (!ready &&
+                (committed >= records || metric_value(page.text, "bridgelab_replicate_partitions") == partitions))
                 ready = now;
             if (committed >= records) {
                 printf("watch: ready %lld.%06lld done %lld.%06lld records %lld bytes %lld transactions %lld\n",
-                       ready / 1000000, ready % 1000000, now / 1000000, now % 1000000,
-                       committed, metric_value(page.text, "bridgelab_replicate_bytes_total"),
+                       ready / 1000000, ready % 1000000, now / 1000000, now % 1000000, committed,
+                       metric_value(page.text, "bridgelab_replicate_bytes_total"),
                        metric_value(page.text, "bridgelab_replicate_transactions_total"));
                 rc = 0;
                 break;

@@ -167,8 +167,8 @@ int cmd_sink(int argc, char **argv) {
     log_info("sink group '%s': reading topics matching '%s' from cloud Kafka at %s (read_committed); writing %s "
              "files under '%s/' of %s, exactly once; a file closes at %lld records, %lld bytes%s%s; "
              "%s%s%s",
-             s.group_id, s.topics_text, config_get(cfg, "cloud.bootstrap.servers"), sink_format_extension(s.format.format),
-             s.topics_dir, sink_lake(k), s.flush_size, s.max_file_bytes,
+             s.group_id, s.topics_text, config_get(cfg, "cloud.bootstrap.servers"),
+             sink_format_extension(s.format.format), s.topics_dir, sink_lake(k), s.flush_size, s.max_file_bytes,
              s.rotate_schedule_interval_ms > 0 ? " or on the wall clock's multiples of sink.rotate.schedule.interval.ms"
                                                : "",
              s.rotate_interval_ms > 0 ? " or sink.rotate.interval.ms of record time" : "",

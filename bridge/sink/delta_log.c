@@ -134,6 +134,7 @@ static int add_file(struct table *t, const char *path, long long size, long long
     if (!copy)
         return -1;
     t->adds[t->add_count++] = (struct add){copy, size, modification_time, records};
+    // cppcheck-suppress memleak ; copy is owned by t->adds from here
     return 0;
 }
 

@@ -65,8 +65,8 @@ struct lake_position {
     int64_t forced_end; /* >= 0: the next flush must end exactly here (a part-written flush) */
     int64_t last_flush_start, last_flush_end;
     int last_flush_files, last_flush_seen;
-    int table;                           /* a Delta table's position was given */
-    int64_t committed;                   /* the table's end for the partition; -1: none */
+    int table;                          /* a Delta table's position was given */
+    int64_t committed;                  /* the table's end for the partition; -1: none */
     int64_t pending_start, pending_end; /* the flush past it, if any */
 };
 

@@ -63,7 +63,6 @@
 #include "columns_header.h"
 #include "sink_record.h"
 
-
 enum row_type {
     ROW_BOOLEAN,
     ROW_INT32,

@@ -390,8 +390,7 @@ static void take_record(struct sink *k, const rd_kafka_message_t *m) {
     rd_kafka_headers_t *headers = NULL;
     const void *columns = NULL;
     if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_header_get_last(headers, COLUMNS_HEADER, &columns, &r.columns_len) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(headers, COLUMNS_HEADER, &columns, &r.columns_len) == RD_KAFKA_RESP_ERR_NO_ERROR &&
         columns)
         r.columns = columns;
     if (p->flush_start < 0)

@@ -36,7 +36,7 @@ void thrift_buf_varint(struct thrift_buf *b, uint64_t v) {
     thrift_buf_put(b, out, n);
 }
 
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0); }
 
 void thrift_writer_init(struct thrift_writer *w, struct thrift_buf *b) {
     w->b = b;

@@ -36,7 +36,7 @@ static void test_defaults(void **state) {
     assert_int_equal(s.batch_max_events, 50000);
     assert_int_equal(s.batch_max_bytes, 12 << 20);
     assert_int_equal(s.commit_interval_ms, 0); /* commit again as soon as one is done */
-    assert_int_equal(s.topic_partitions, -1); /* the cluster's defaults */
+    assert_int_equal(s.topic_partitions, -1);  /* the cluster's defaults */
     assert_int_equal(s.topic_replication_factor, -1);
     assert_null(s.include);
     assert_int_equal(s.exclude_count, 1); /* the workshop's out-of-stock table */

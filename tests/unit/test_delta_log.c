@@ -96,14 +96,11 @@ static char *read_commit(int version) {
 static void test_commits_and_positions(void **state) {
     struct delta_log *d = delta_log_new(*state, "topics", 10);
     assert_int_equal(position(d, 0), -1); /* no table yet */
-    assert_int_equal(commit(d, 0, 10, "topics/dc01_orders/partition=0/dc01_orders+0+0000000000.parquet",
-                            &first_schema),
+    assert_int_equal(commit(d, 0, 10, "topics/dc01_orders/partition=0/dc01_orders+0+0000000000.parquet", &first_schema),
                      DELTA_COMMITTED);
-    assert_int_equal(commit(d, 1, 5, "topics/dc01_orders/partition=1/dc01_orders+1+0000000000.parquet",
-                            &first_schema),
+    assert_int_equal(commit(d, 1, 5, "topics/dc01_orders/partition=1/dc01_orders+1+0000000000.parquet", &first_schema),
                      DELTA_COMMITTED);
-    assert_int_equal(commit(d, 0, 20, "topics/dc01_orders/partition=0/dc01_orders+0+0000000010.parquet",
-                            &first_schema),
+    assert_int_equal(commit(d, 0, 20, "topics/dc01_orders/partition=0/dc01_orders+0+0000000010.parquet", &first_schema),
                      DELTA_COMMITTED);
     const char *v0 = read_commit(0);
     assert_non_null(v0);
@@ -267,7 +264,7 @@ static int group_teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        CASE(test_commits_and_positions), CASE(test_two_writers),      CASE(test_added_column),
+        CASE(test_commits_and_positions), CASE(test_two_writers),       CASE(test_added_column),
         CASE(test_paths_encoded),         CASE(test_read_by_deltalake), CASE(test_checkpoints),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
