@@ -376,6 +376,30 @@ static int seek_kept(struct replicate *r, rd_kafka_topic_partition_list_t *kept,
     return 0;
 }
 
+/* The partitions added with no stored position start at their first
+ * offset, asked for here (one ListOffsets a broker, for the earliest) rather
+ * than left to librdkafka as BEGINNING: librdkafka 2.0.2 asks for a logical
+ * offset at once, and when the partition has not yet joined its leader's
+ * broker thread (a topic the consumer has only just learned: every start,
+ * every new topic) it waits 500 ms before it asks again ("no current leader
+ * for partition"; measured in half the starts of the benchmark's catch-up).
+ * If the question fails, they stay at BEGINNING. */
+static void resolve_beginnings(struct replicate *r, rd_kafka_topic_partition_list_t *added) {
+    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(added->cnt);
+    for (int i = 0; i < added->cnt; i++)
+        if (added->elems[i].offset == RD_KAFKA_OFFSET_BEGINNING)
+            rd_kafka_topic_partition_list_add(ask, added->elems[i].topic, added->elems[i].partition)->offset =
+                RD_KAFKA_OFFSET_BEGINNING; /* as a ListOffsets timestamp: the earliest */
+    if (ask->cnt > 0 && rd_kafka_offsets_for_times(r->consumer, ask, SEEK_TIMEOUT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        for (int i = 0; i < ask->cnt; i++) {
+            const rd_kafka_topic_partition_t *a = &ask->elems[i];
+            rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(added, a->topic, a->partition);
+            if (!a->err && a->offset >= 0 && e)
+                e->offset = a->offset;
+        }
+    rd_kafka_topic_partition_list_destroy(ask);
+}
+
 /* Gives the data consumer every partition of the owned slots at its
  * committed position: when the partitions or the slots change, to replay
  * after a failed batch, and to start over the partitions out of range
@@ -415,6 +439,7 @@ static int assign_all(struct replicate *r, char *err, size_t errlen) {
         if (!rd_kafka_topic_partition_list_find(list, e->topic, e->partition))
             rd_kafka_topic_partition_list_add(gone, e->topic, e->partition);
     }
+    resolve_beginnings(r, added);
     int rc = change_assignment(r, gone, 0, err, errlen);
     if (rc == 0)
         rc = change_assignment(r, added, 1, err, errlen);
