@@ -5,7 +5,8 @@
  * examples/transactions.c: poll a record, copy it into the open transaction,
  * and close the batch when batch_rule says so — flush (so every record's
  * destination offset is known from its delivery report), write the
- * positions reached, commit. The consumer prefetches in the background
+ * positions reached, commit. Each transaction opens with the slot's
+ * heartbeat on the offsets topic (open_txn says why). The consumer prefetches in the background
  * while a commit is in flight. Topics and partitions are looked up between
  * batches only, so a change of the assignment never cuts a batch. */
 #include "replicate.h"
@@ -107,7 +108,7 @@ struct replicate {
     /* The open batch. */
     long long opened_ms;      /* monotonic; -1: none open */
     long long records, bytes; /* every slot's */
-    int heartbeat;            /* each owned slot's transaction carries a heartbeat record */
+    int idle_commit;          /* every owned slot commits, its transaction only its heartbeat */
 
     long long refreshed_ms, checked_ms, lags_ms, committed_ms;
     int refreshes;
@@ -701,7 +702,7 @@ static enum step outcome(struct replicate *r, struct slot *s, enum kafka_txn rc,
 
 static void reset_batch(struct replicate *r) {
     r->opened_ms = -1;
-    r->heartbeat = 0;
+    r->idle_commit = 0;
     r->records = r->bytes = 0;
     for (int k = 0; k < r->slot_count; k++)
         r->slots[k].records = r->slots[k].bytes = r->slots[k].skipped = 0;
@@ -813,14 +814,14 @@ static enum step commit_slot(struct replicate *r, struct slot *s, char *err, siz
 }
 
 /* Closes the open batch: one transaction per owned slot that has something
- * (records, positions that moved, a heartbeat). A slot that fails does not
+ * (records, positions that moved, an idle commit). A slot that fails does not
  * stop the others: what they commit stays committed. Returns the worst
  * outcome. */
 static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
     if (r->opened_ms < 0)
         return STEP_OK;
     int moved = moved_positions(r);
-    if (moved == 0 && r->records == 0 && !r->heartbeat) {
+    if (moved == 0 && r->records == 0 && !r->idle_commit) {
         reset_batch(r);
         return STEP_OK;
     }
@@ -830,7 +831,7 @@ static enum step close_batch(struct replicate *r, char *err, size_t errlen) {
         struct slot *s = &r->slots[k];
         if (!s->owned || s->fenced || s->broken)
             continue;
-        int has = s->records > 0 || s->skipped > 0 || r->heartbeat || s->in_txn;
+        int has = s->records > 0 || s->skipped > 0 || r->idle_commit || s->in_txn;
         for (int i = 0; !has && i < r->assigned->cnt; i++) {
             const struct part *part = r->assigned->elems[i].opaque;
             has = part->slot == s && part->batch_src >= 0;
@@ -1408,7 +1409,7 @@ int replicate_run(struct replicate *r, char *err, size_t errlen) {
                     r->opened_ms = now; /* record positions that moved past markers */
             }
             if (r->opened_ms < 0 && owns_any(r) && now - r->committed_ms >= r->s->refresh_ms) {
-                r->heartbeat = 1; /* idle: a commit now and then, to notice being fenced */
+                r->idle_commit = 1; /* idle: a commit now and then, to notice being fenced */
                 r->opened_ms = now;
             }
         }
